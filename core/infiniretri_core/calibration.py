@@ -1,0 +1,284 @@
+"""``layer="auto"``: pick the scoring layer per model from synthetic needle probes.
+
+The paper scores with the last layer; small models retrieve far better from a middle layer
+(SmolLM2-135M: layers ~17-23 of 30). Each probe is a filler text of about one chunk with
+one fact sentence at a known depth; every global-attention layer is scored by the
+reciprocal rank of the fact sentence under the paper's own scoring (smoothing, question
+weighting). The earliest layer within ``TOLERANCE`` of the best mean reciprocal rank wins:
+reading stops after the scoring layer, so an earlier layer is a faster one. The result is
+cached per model as JSON (written atomically).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from . import probe, scoring
+from .families import global_attention_layers
+from .models import cache_dir
+from .prompt import prompt_parts
+
+if TYPE_CHECKING:
+    from .engine import InfiniRetri
+
+VERSION = 1
+PROBES = 12
+CONTEXT_TOKENS = 1024
+TOLERANCE = 0.02
+DISTRACTORS = 3
+SEED = 20250218
+
+_SUBJECTS = [
+    "the committee",
+    "a young engineer",
+    "the old ferryman",
+    "my neighbour",
+    "the city council",
+    "a travelling merchant",
+    "the librarian",
+    "our team",
+    "the harbour master",
+    "a retired teacher",
+    "the bakery owner",
+    "the surveyor",
+]
+_VERBS = [
+    "discussed",
+    "repaired",
+    "painted",
+    "described",
+    "questioned",
+    "measured",
+    "carried",
+    "ignored",
+    "praised",
+    "rebuilt",
+    "studied",
+    "photographed",
+]
+_OBJECTS = [
+    "the wooden bridge",
+    "an unusual proposal",
+    "the northern wall",
+    "a broken clock",
+    "the annual budget",
+    "a set of maps",
+    "the garden fence",
+    "an old ledger",
+    "the village school",
+    "a crate of apples",
+    "the river path",
+    "a stack of letters",
+]
+_TAILS = [
+    "before the winter came",
+    "after a long argument",
+    "with great care",
+    "without telling anyone",
+    "during the spring fair",
+    "for the third time",
+    "while it was raining",
+    "in front of the station",
+    "late in the evening",
+    "as the market opened",
+    "despite the cost",
+    "on a quiet Sunday",
+]
+_REMARKS = [
+    "Nobody expected it to take so long.",
+    "It was, by most accounts, a modest success.",
+    "Some people still talk about it.",
+    "The work was slower than planned.",
+    "Everyone agreed it had been worth the effort.",
+    "Few records of it survive.",
+    "It rained for most of the week.",
+    "The details were written down later.",
+]
+_NAMES = [
+    "Alvar",
+    "Brenna",
+    "Casimir",
+    "Delphine",
+    "Eamon",
+    "Fenella",
+    "Gideon",
+    "Halvard",
+    "Isolde",
+    "Jovan",
+    "Katrin",
+    "Leopold",
+    "Marisol",
+    "Nikolai",
+    "Odette",
+    "Percival",
+]
+_THINGS = [
+    "blue lantern",
+    "silver compass",
+    "clay whistle",
+    "copper kettle",
+    "glass owl",
+    "iron key",
+    "velvet hat",
+    "paper kite",
+]
+_PLACES = ["Lisbon", "Tromso", "Valparaiso", "Kyoto", "Tbilisi", "Reykjavik", "Cusco", "Hobart"]
+
+
+def _filler(rng: random.Random) -> str:
+    if rng.random() < 0.25:
+        return rng.choice(_REMARKS)
+    s = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}."
+    return s[0].upper() + s[1:]
+
+
+def _facts(rng: random.Random, i: int, n: int) -> tuple[list[str], str]:
+    """``n`` facts of one template with different keys; the question asks for the first.
+
+    The other facts are distractors sharing the question's words, as in RULER's multi-key
+    task, so that a layer must find the right key, not just the template.
+    """
+    names, things, places = (rng.sample(pool, n) for pool in (_NAMES, _THINGS, _PLACES))
+    numbers = rng.sample(range(10_000, 99_999), n)
+    kind = i % 4
+    facts = []
+    for name, thing, place, number in zip(names, things, places, numbers, strict=True):
+        facts.append(
+            [
+                f"The special magic number for {name} is {number}.",
+                f"{name} keeps the {thing} in a drawer in {place}.",
+                f"The best thing to do in {place} is to {rng.choice(_ACTIVITIES)}.",
+                f"{name} was born in the small town of {place}.",
+            ][kind]
+        )
+    question = [
+        f"What is the special magic number for {names[0]}?",
+        f"Where does {names[0]} keep the {things[0]}?",
+        f"What is the best thing to do in {places[0]}?",
+        f"Where was {names[0]} born?",
+    ][kind]
+    return facts, question
+
+
+_ACTIVITIES = [
+    "walk along the harbour at dawn",
+    "eat grilled fish by the old market",
+    "climb the hill behind the cathedral",
+    "take the night train to the coast",
+    "swim in the cold lake before breakfast",
+    "read in the botanical garden",
+]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    layer: int
+    mrr: dict[int, float]
+    probes: int
+    version: int = VERSION
+
+
+def calibrate(engine: InfiniRetri, probes: int = PROBES, seed: int = SEED) -> Calibration:
+    """Score every global-attention layer on ``probes`` synthetic needle probes."""
+    model, tok, cfg = engine.model, engine.tokenizer, engine.config
+    layers = global_attention_layers(model.config)
+    rng = random.Random(seed)
+    rr = {layer: [] for layer in layers}  # type: dict[int, list[float]]
+    for i in range(probes):
+        facts, question = _facts(rng, i, DISTRACTORS + 1)
+        sentences, needle_at = _probe_sentences(tok, rng, facts, depth=(i + 0.5) / probes)
+        lengths = [len(s) for s in sentences]
+        parts = prompt_parts(tok, cfg.prompt_template, question)
+        input_ids, ctx, query_start = parts.build([t for s in sentences for t in s])
+        with engine._lock:
+            rows = probe.attention_rows(model, input_ids, query_start, layers)
+        owner = torch.from_numpy(np.repeat(np.arange(len(sentences)), lengths))
+        for layer in layers:
+            summed = rows[layer][0].sum(dim=0)
+            weights = scoring.question_weights(summed, slice(query_start, None))
+            scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
+            peaks = scoring.sentence_peaks(scores, owner, len(sentences))
+            rank = int((peaks > peaks[needle_at]).sum()) + 1
+            rr[layer].append(1.0 / rank)
+    mrr = {layer: float(np.mean(v)) for layer, v in rr.items()}
+    best = max(mrr.values())
+    chosen = min(layer for layer, v in mrr.items() if v >= best - TOLERANCE)
+    return Calibration(chosen, mrr, probes)
+
+
+def _probe_sentences(
+    tok: object, rng: random.Random, facts: list[str], depth: float
+) -> tuple[list[list[int]], int]:
+    """Filler of about ``CONTEXT_TOKENS`` with the needle (``facts[0]``) at ``depth`` and
+    the distractors at random places; returns token ids per sentence and the needle index."""
+    texts: list[str] = []
+    total = 0
+    while total < CONTEXT_TOKENS:
+        s = " " + _filler(rng)
+        texts.append(s)
+        total += len(tok(s, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+    marker = object()
+    slots: list[object] = list(texts)
+    slots.insert(min(len(slots), int(depth * len(slots))), marker)
+    for fact in facts[1:]:
+        slots.insert(rng.randrange(len(slots) + 1), " " + fact)
+    at = slots.index(marker)
+    slots[at] = " " + facts[0]
+    texts = [str(x) for x in slots]
+    ids = tok(texts, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+    return [list(x) for x in ids], at
+
+
+def calibrated_layer(engine: InfiniRetri) -> int:
+    """The cached calibration of this model, computed (and cached) on first use."""
+    path = _cache_path(engine)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text())
+            if data.get("version") == VERSION:
+                return int(data["layer"])
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable cache: recompute
+    result = calibrate(engine)
+    _atomic_write(path, json.dumps(asdict(result), indent=2))
+    return result.layer
+
+
+def _cache_path(engine: InfiniRetri) -> Path:
+    model = engine.model
+    key = json.dumps(
+        {
+            "name": str(getattr(model.config, "_name_or_path", "")),
+            "config": model.config.to_json_string(use_diff=False),
+            "dtype": str(next(model.parameters()).dtype),
+            "template": engine.config.prompt_template,
+            "phrase": engine.config.phrase_token_num,
+            "probes": [PROBES, CONTEXT_TOKENS, SEED, TOLERANCE, DISTRACTORS],
+        },
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    stem = Path(str(getattr(model.config, "_name_or_path", "model"))).name or "model"
+    return cache_dir() / "calibration" / f"{stem}-{digest}.json"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

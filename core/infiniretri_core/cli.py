@@ -1,0 +1,138 @@
+"""``infiniretri ask | select``: answer (or retrieve) over a text file with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import stat
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .errors import InfiniRetriError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="infiniretri", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_ in (
+        ("ask", "answer a question about a long text file"),
+        ("select", "show the sentences the model's attention keeps"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("file", help="a UTF-8 text file ('-' for standard input)")
+        sp.add_argument("--question", "-q", required=True)
+        sp.add_argument(
+            "--model", help="Hugging Face id, local folder or .gguf (default: embedded)"
+        )
+        sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
+        sp.add_argument("--chunk-size", type=int)
+        sp.add_argument("--top-k", type=int)
+        sp.add_argument("--max-new-tokens", type=int)
+        sp.add_argument("--answer-max-tokens", type=int)
+        sp.add_argument("--dtype", default="auto")
+        sp.add_argument("--json", action="store_true", help="print one JSON object")
+        sp.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise InfiniRetriError(f"cannot read {path}: {exc.strerror}") from exc
+    if not stat.S_ISREG(mode):
+        raise InfiniRetriError(f"{path} is not a regular file")
+    return p.read_text(encoding="utf-8", errors="replace")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if args.layer is not None:
+        opts["layer"] = int(args.layer) if args.layer.lstrip("-").isdigit() else args.layer
+    for name in ("chunk_size", "top_k", "max_new_tokens", "answer_max_tokens"):
+        if getattr(args, name) is not None:
+            opts[name] = getattr(args, name)
+    return opts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InfiniRetriError as exc:
+        print(f"infiniretri: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .engine import InfiniRetri
+
+    text = _read(args.file)
+    engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
+    bar = tqdm(total=None, unit="chunk", disable=args.no_progress, file=sys.stderr, desc="reading")
+
+    def progress(p: Any) -> None:
+        bar.total = p.num_chunks
+        bar.set_postfix(kept=p.tokens_kept)
+        bar.update(1)
+
+    if args.command == "select":
+        sel = engine.select(text, args.question, progress=progress)
+        bar.close()
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "evidence": [asdict(e) for e in sel.evidence],
+                        "tokens_read": sel.tokens_read,
+                        "tokens_kept": sel.tokens_kept,
+                        "layer": sel.layer,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            _print_evidence(sel.evidence)
+        return 0
+    ans = engine.answer(text, args.question, progress=progress)
+    bar.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "answer": ans.text,
+                    "evidence": [asdict(e) for e in ans.evidence],
+                    "tokens_read": ans.selection.tokens_read,
+                    "tokens_kept": ans.selection.tokens_kept,
+                    "writer_tokens": ans.writer_tokens,
+                    "layer": ans.selection.layer,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(ans.text)
+        print(
+            f"\nevidence ({len(ans.evidence)} sentences, {ans.selection.tokens_kept} of "
+            f"{ans.selection.tokens_read} tokens kept):"
+        )
+        _print_evidence(sorted(ans.evidence, key=lambda e: -e.score)[:5])
+    return 0
+
+
+def _print_evidence(evidence: Sequence[Any]) -> None:
+    for e in evidence:
+        snippet = " ".join(e.text.split())
+        print(f"  [{e.start}:{e.end}] score={e.score:.2f}  {snippet[:160]}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Every hyper-parameter in one frozen, validated place (the authors' defaults unless noted)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+#: The authors' prompt (``infini_retri/main.py``), used both while reading and for the answer.
+DEFAULT_PROMPT = (
+    "Read the book and answer the question. Be very concise in your answer.\n\n"
+    "{context}\n\nQuestion:\n\n{question}\n\nAnswer:"
+)
+
+LayerSpec = int | Literal["auto", "last"]
+
+
+@dataclass(frozen=True)
+class InfiniRetriConfig:
+    """Hyper-parameters of the read loop and of the answer.
+
+    ``layer`` is the one departure from the paper's default: the paper scores with the last
+    layer, which retrieves badly on small models; ``"auto"`` calibrates the best layer per
+    model from synthetic needle probes (``"last"`` restores the paper's choice).
+    """
+
+    chunk_size: int = 1024
+    """Tokens of new document text per step (the cache comes on top)."""
+    top_k: int = 300
+    """Highest-scoring context tokens whose sentences are kept after each step."""
+    phrase_token_num: int = 8
+    """Width of the box filter that turns token scores into phrase scores."""
+    use_question_weight: bool = True
+    """Weight each query row by its attention mass on the question (squared)."""
+    layer: LayerSpec = "auto"
+    """Scoring layer: an index (negative counts from the end), ``"auto"`` or ``"last"``."""
+    max_sentence_tokens: int = 256
+    """Longer sentences are split (on whitespace, else by characters). The authors split
+    only at ``chunk_size``; a tighter bound keeps whole-sentence caches small."""
+    max_cache_tokens: int | None = 2048
+    """Upper bound of the sentence cache; lowest-scoring sentences leave first. ``None``
+    keeps every sentence that holds a top-K token, as the authors do."""
+    answer_max_tokens: int | None = None
+    """Token budget of the context given to the writer (best sentences, document order).
+    ``None`` gives it the whole cache, as the paper does."""
+    max_new_tokens: int = 128
+    """Greedy decoding length of the answer."""
+    abbreviation_chars: int = 8
+    """A piece after a '.' that is at most this long is merged into the sentence (e.g. 'Mr.')."""
+    prompt_template: str = DEFAULT_PROMPT
+    """Must contain ``{context}`` before ``{question}``, each once."""
+
+    def __post_init__(self) -> None:
+        _check_int("chunk_size", self.chunk_size, 16)
+        _check_int("top_k", self.top_k, 1)
+        _check_int("phrase_token_num", self.phrase_token_num, 1)
+        _check_int("max_sentence_tokens", self.max_sentence_tokens, 4)
+        _check_int("max_new_tokens", self.max_new_tokens, 1)
+        _check_int("abbreviation_chars", self.abbreviation_chars, 0)
+        if self.max_cache_tokens is not None:
+            _check_int("max_cache_tokens", self.max_cache_tokens, 1)
+        if self.answer_max_tokens is not None:
+            _check_int("answer_max_tokens", self.answer_max_tokens, 1)
+        if not isinstance(self.use_question_weight, bool):
+            raise ConfigError(
+                f"use_question_weight must be a bool, got {self.use_question_weight!r}"
+            )
+        if self.max_sentence_tokens > self.chunk_size:
+            raise ConfigError(
+                f"max_sentence_tokens ({self.max_sentence_tokens}) must not exceed "
+                f"chunk_size ({self.chunk_size}): a chunk holds whole sentences"
+            )
+        if isinstance(self.layer, bool) or not (
+            isinstance(self.layer, int) or self.layer in ("auto", "last")
+        ):
+            raise ConfigError(f"layer must be an int, 'auto' or 'last', got {self.layer!r}")
+        _check_template(self.prompt_template)
+
+    def replace(self, **changes: Any) -> InfiniRetriConfig:
+        """A copy with some fields changed (validated again); unknown names are an error."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ConfigError(f"unknown option(s) {unknown}; known: {sorted(known)}")
+        return dataclasses.replace(self, **changes)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+
+
+def _check_template(template: object) -> None:
+    if not isinstance(template, str):
+        raise ConfigError("prompt_template must be a str")
+    for field in ("{context}", "{question}"):
+        if template.count(field) != 1:
+            raise ConfigError(f"prompt_template must contain {field} exactly once")
+    if template.index("{context}") > template.index("{question}"):
+        raise ConfigError("prompt_template must put {context} before {question}")
+    try:
+        template.format(context="", question="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"prompt_template has other format fields: {exc}") from exc

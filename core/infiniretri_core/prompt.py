@@ -1,0 +1,50 @@
+"""The step input, assembled from token ids: no text is re-tokenized between steps.
+
+The rendered chat prompt is cut at the context and question fields, and each fixed part is
+tokenized once; sentences are tokenized once each, so every token knows its sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .families import render_chat
+
+_CTX = "\u2063INFINIRETRI_CONTEXT\u2063"
+_QST = "\u2063INFINIRETRI_QUESTION\u2063"
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    """``prefix + context + middle + question + suffix``; the query rows start at question."""
+
+    prefix: list[int]
+    middle: list[int]
+    suffix: list[int]
+    question: list[int]
+
+    @property
+    def fixed_tokens(self) -> int:
+        return len(self.prefix) + len(self.middle) + len(self.question) + len(self.suffix)
+
+    def build(self, context: Sequence[int]) -> tuple[torch.Tensor, slice, int]:
+        """Input ids (1, T), the context columns and where the query rows start."""
+        ids = [*self.prefix, *context, *self.middle, *self.question, *self.suffix]
+        ctx = slice(len(self.prefix), len(self.prefix) + len(context))
+        query_start = ctx.stop + len(self.middle)
+        return torch.tensor([ids], dtype=torch.long), ctx, query_start
+
+
+def prompt_parts(tokenizer: Any, template: str, question: str) -> PromptParts:
+    rendered = render_chat(tokenizer, template.format(context=_CTX, question=_QST))
+    prefix, rest = rendered.split(_CTX)
+    middle, suffix = rest.split(_QST)
+
+    def ids(text: str) -> list[int]:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else []
+
+    return PromptParts(ids(prefix), ids(middle), ids(suffix), ids(question.strip()))

@@ -1,0 +1,73 @@
+"""What the engine returns: evidence with provenance, a selection, an answer, progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A retrieval unit: ``document[start:end]``. Sentences tile the document."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A kept sentence; ``text == document[start:end]`` (surrounding whitespace trimmed)."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    """Peak phrase score of the sentence in the last step, relative to the best one (1.0)."""
+    chunk: int
+    """Index of the chunk in which the sentence was read."""
+    sentence: int
+    """Index of the sentence in the document's segmentation."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after every chunk; ``chunk`` counts from 1."""
+
+    chunk: int
+    num_chunks: int
+    tokens_read: int
+    tokens_total: int
+    tokens_kept: int
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Retrieval only: what the model's attention kept after the last chunk."""
+
+    evidence: list[Evidence]
+    tokens_read: int
+    """Document tokens read (all of them: the loop never skips a chunk)."""
+    tokens_kept: int
+    """Tokens in the final sentence cache."""
+    num_chunks: int
+    layer: int
+    tokens_processed: int = 0
+    """Tokens that went through the model while reading (cache re-reads included)."""
+    seconds: float = 0.0
+
+    @property
+    def context(self) -> str:
+        """The evidence as one text, in document order, as a writer would read it."""
+        return " ".join(e.text for e in self.evidence)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer and the sentences it was written from."""
+
+    text: str
+    evidence: list[Evidence]
+    selection: Selection
+    writer_tokens: int = 0
+    """Context tokens given to the writer (after ``answer_max_tokens``)."""
+    writer_evidence: list[Evidence] = field(default_factory=list)
+    """The evidence the writer actually saw (a subset of ``evidence`` under a budget)."""

@@ -1,0 +1,1 @@
+"""LangChain adapters (issue 3)."""

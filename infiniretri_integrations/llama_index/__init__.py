@@ -1,0 +1,1 @@
+"""LlamaIndex adapters (issue 4)."""

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from infiniretri_core import ConfigError, InfiniRetriConfig
+from infiniretri_core.config import DEFAULT_PROMPT
+
+
+def test_defaults_are_the_authors() -> None:
+    cfg = InfiniRetriConfig()
+    assert (cfg.chunk_size, cfg.top_k, cfg.phrase_token_num) == (1024, 300, 8)
+    assert cfg.use_question_weight is True
+    assert cfg.prompt_template == DEFAULT_PROMPT
+    assert cfg.max_new_tokens == 128
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("chunk_size", 0, "chunk_size must be >= 16"),
+        ("top_k", 0, "top_k must be >= 1"),
+        ("top_k", -5, "top_k must be >= 1"),
+        ("top_k", 2.5, "top_k must be an int"),
+        ("phrase_token_num", 0, "phrase_token_num"),
+        ("layer", "middle", "layer must be"),
+        ("layer", True, "layer must be"),
+        ("max_sentence_tokens", 4096, "must not exceed"),
+        ("max_cache_tokens", 0, "max_cache_tokens"),
+        ("prompt_template", "no fields", "{context}"),
+        ("prompt_template", "{question} then {context}", "before"),
+        ("prompt_template", "{context} {question} {extra}", "other format fields"),
+        ("use_question_weight", "yes", "bool"),
+    ],
+)
+def test_bad_values_are_rejected_clearly(field: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        InfiniRetriConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_replace_validates_and_rejects_unknown_names() -> None:
+    cfg = InfiniRetriConfig().replace(top_k=200, layer=17)
+    assert cfg.top_k == 200 and cfg.layer == 17
+    with pytest.raises(ConfigError, match="unknown option"):
+        InfiniRetriConfig().replace(topk=3)
+    with pytest.raises(ConfigError):
+        InfiniRetriConfig().replace(chunk_size=8)
+
+
+def test_config_is_frozen() -> None:
+    cfg = InfiniRetriConfig()
+    with pytest.raises(AttributeError):
+        cfg.top_k = 5  # type: ignore[misc]

@@ -1,0 +1,122 @@
+"""The read loop on the real embedded model."""
+
+from __future__ import annotations
+
+import pytest
+from infiniretri_core import InfiniRetri, InputError, Progress, haystack
+
+HAYSTACK_TOKENS = 16_000
+
+
+def needle_kept(evidence) -> bool:  # type: ignore[no-untyped-def]
+    return any("Dolores Park" in e.text for e in evidence)
+
+
+def assert_provenance(document: str, evidence) -> None:  # type: ignore[no-untyped-def]
+    assert evidence
+    for e in evidence:
+        assert document[e.start : e.end] == e.text
+        assert e.text == e.text.strip() and e.text
+        assert 0.0 <= e.score <= 1.0
+    assert [e.start for e in evidence] == sorted(e.start for e in evidence)
+    assert max(e.score for e in evidence) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("depth", [0.1, 0.9])
+def test_needle_is_kept_at_depth(engine: InfiniRetri, depth: float) -> None:
+    document = haystack.build(engine.tokenizer, HAYSTACK_TOKENS, depth)
+    sel = engine.select(document, haystack.QUESTION)
+    assert sel.tokens_read >= HAYSTACK_TOKENS * 0.95
+    assert sel.num_chunks >= 15
+    assert needle_kept(sel.evidence), f"needle lost at depth {depth}"
+    assert sel.tokens_kept < sel.tokens_read / 5
+    assert_provenance(document, sel.evidence)
+
+
+def test_streamed_answer_at_middle_depth(engine: InfiniRetri) -> None:
+    document = haystack.build(engine.tokenizer, HAYSTACK_TOKENS, 0.5)
+    seen: list[Progress] = []
+    stream = engine.stream_answer(
+        document, haystack.QUESTION, progress=seen.append, max_new_tokens=30
+    )
+    pieces = list(stream)
+    assert len(pieces) > 1, "the answer should arrive in several pieces"
+    answer = stream.answer
+    assert answer is not None
+    assert "".join(pieces).strip() == answer.text
+    assert haystack.word_recall(answer.text) >= 0.8, answer.text
+    assert needle_kept(answer.evidence)
+    assert_provenance(document, answer.evidence)
+    # progress: one report per chunk, in order, ending with the whole document read
+    assert [p.chunk for p in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1].tokens_read == seen[-1].tokens_total == answer.selection.tokens_read
+
+
+def test_cache_never_exceeds_its_budget(engine: InfiniRetri) -> None:
+    small = InfiniRetri(
+        engine.model,
+        engine.tokenizer,
+        layer=engine.layer,
+        chunk_size=256,
+        max_cache_tokens=120,
+        max_sentence_tokens=64,
+    )
+    document = haystack.build(engine.tokenizer, 3_000, 0.7)
+    seen: list[Progress] = []
+    sel = small.select(document, haystack.QUESTION, progress=seen.append)
+    assert len(seen) >= 10
+    assert all(0 < p.tokens_kept <= 120 for p in seen)
+    assert sel.tokens_kept <= 120
+    # every step read at most: prompt + question + cache budget + chunk
+    parts = small._parts(haystack.QUESTION)
+    assert sel.tokens_processed <= len(seen) * (parts.fixed_tokens + 120 + 256)
+    assert needle_kept(sel.evidence)
+
+
+def test_answer_budget_limits_what_the_writer_sees(engine: InfiniRetri) -> None:
+    tight = InfiniRetri(
+        engine.model, engine.tokenizer, layer=engine.layer, answer_max_tokens=60, max_new_tokens=8
+    )
+    document = haystack.build(engine.tokenizer, 2_000, 0.3)
+    ans = tight.answer(document, haystack.QUESTION)
+    assert 0 < ans.writer_tokens <= 60
+    assert ans.writer_evidence and set(ans.writer_evidence) <= set(ans.evidence)
+    assert len(ans.writer_evidence) < len(ans.evidence)
+
+
+def test_short_document_is_read_in_one_chunk(engine: InfiniRetri) -> None:
+    sel = engine.select("Alvar was born in Tromso. He later moved away.", "Where was Alvar born?")
+    assert sel.num_chunks == 1
+    assert any("Tromso" in e.text for e in sel.evidence)
+
+
+@pytest.mark.parametrize("bad", [None, b"bytes", 42, "", "   \n "])
+def test_bad_document_or_question_is_a_clear_error(engine: InfiniRetri, bad: object) -> None:
+    with pytest.raises(InputError):
+        engine.select(bad, "What?")  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        engine.select("Some text.", bad)  # type: ignore[arg-type]
+
+
+def test_question_longer_than_the_chunk_is_rejected(engine: InfiniRetri) -> None:
+    from infiniretri_core import ConfigError
+
+    small = InfiniRetri(
+        engine.model, engine.tokenizer, layer=engine.layer, chunk_size=64, max_sentence_tokens=32
+    )
+    with pytest.raises(ConfigError, match="chunk_size"):
+        small.select("Some text.", "why " * 100)
+
+
+def test_layer_out_of_range_is_rejected(engine: InfiniRetri) -> None:
+    from infiniretri_core import ConfigError
+
+    with pytest.raises(ConfigError, match="out of range"):
+        InfiniRetri(engine.model, engine.tokenizer, layer=30)
+    assert InfiniRetri(engine.model, engine.tokenizer, layer=-1).layer == 29
+    assert InfiniRetri(engine.model, engine.tokenizer, layer="last").layer == 29
+
+
+def test_auto_layer_is_a_middle_layer(engine: InfiniRetri) -> None:
+    # SmolLM2-135M retrieves well around layers 14-23 of 30 and badly at the last layer
+    assert 10 <= engine.layer <= 25

@@ -38,8 +38,9 @@ def main() -> int:
     ap.add_argument("--out", default="results/niah")
     args = ap.parse_args()
     layer = int(args.layer) if args.layer.lstrip("-").isdigit() else args.layer
-    engine = InfiniRetri.from_pretrained(args.model, layer=layer,
-                                         answer_max_tokens=args.answer_max_tokens)
+    engine = InfiniRetri.from_pretrained(
+        args.model, layer=layer, answer_max_tokens=args.answer_max_tokens
+    )
     cells = []
     for length in [_tokens(x) for x in args.lengths.split(",")]:
         for depth in [int(x) for x in args.depths.split(",")]:
@@ -48,7 +49,8 @@ def main() -> int:
             ans = engine.answer(doc, haystack.QUESTION, max_new_tokens=30)
             seconds = time.perf_counter() - t0
             cell = {
-                "length": length, "depth": depth,
+                "length": length,
+                "depth": depth,
                 "score": haystack.word_recall(ans.text),
                 "needle_in_cache": any("Dolores Park" in e.text for e in ans.evidence),
                 "needle_to_writer": any("Dolores Park" in e.text for e in ans.writer_evidence),
@@ -66,7 +68,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {
-        "model": args.model or "SmolLM2-135M-Instruct (embedded)", "layer": engine.layer,
+        "model": args.model or "SmolLM2-135M-Instruct (embedded)",
+        "layer": engine.layer,
         "config": {k: v for k, v in vars(engine.config).items() if k != "prompt_template"},
         "mean_score": sum(c["score"] for c in cells) / len(cells),
         "needle_in_cache": sum(c["needle_in_cache"] for c in cells) / len(cells),

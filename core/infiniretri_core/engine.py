@@ -30,7 +30,8 @@ class _ReadState:
     """Sentence ids of the cache, in document order."""
     peaks: np.ndarray
     """Each cached sentence's peak token score in the last step."""
-    first_chunk: dict[int, int]
+    chunk_starts: np.ndarray
+    """First sentence id of each chunk (to tell in which chunk a sentence was read)."""
     num_chunks: int
     tokens_processed: int
     seconds: float
@@ -178,12 +179,9 @@ class InfiniRetri:
         chunks = pack(lengths.tolist(), cfg.chunk_size)
         cache: list[int] = []
         peaks = np.zeros(0, dtype=np.float32)
-        first_chunk: dict[int, int] = {}
         weights: torch.Tensor | None = None
         processed = read = 0
         for ci, chunk in enumerate(chunks):
-            for s in chunk:
-                first_chunk[s] = ci
             context = [*cache, *chunk]
             input_ids, ctx, query_start = parts.build(doc.tokens(context))
             with self._lock:
@@ -215,7 +213,7 @@ class InfiniRetri:
             doc,
             cache,
             peaks,
-            {s: first_chunk[s] for s in cache},
+            np.asarray([c.start for c in chunks], dtype=np.int64),
             len(chunks),
             processed,
             time.perf_counter() - t0,
@@ -273,8 +271,9 @@ class InfiniRetri:
     def _selection(self, state: _ReadState) -> Selection:
         doc = state.doc
         top = float(state.peaks.max()) if len(state.peaks) else 1.0
+        chunk_of = np.searchsorted(state.chunk_starts, state.cache, side="right") - 1
         evidence = []
-        for sid, peak in zip(state.cache, state.peaks, strict=True):
+        for sid, peak, chunk in zip(state.cache, state.peaks, chunk_of, strict=True):
             start, end = doc.span(sid)
             evidence.append(
                 Evidence(
@@ -282,7 +281,7 @@ class InfiniRetri:
                     start,
                     end,
                     float(peak) / top if top > 0 else 0.0,
-                    state.first_chunk[sid],
+                    int(chunk),
                     sid,
                 )
             )

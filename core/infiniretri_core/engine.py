@@ -26,6 +26,7 @@ ProgressCallback = Callable[[Progress], None]
 @dataclass
 class _ReadState:
     doc: PreparedDocument
+    parts: PromptParts
     cache: list[int]
     """Sentence ids of the cache, in document order."""
     peaks: np.ndarray
@@ -194,7 +195,7 @@ class InfiniRetri:
             owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
             sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()
             hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
-            hit = self._within_budget(hit, ctx_lengths, sent_peaks)
+            hit = _best_within(hit, ctx_lengths, sent_peaks, cfg.max_cache_tokens)
             cache = [context[i] for i in hit]
             peaks = sent_peaks[hit]
             processed += input_ids.shape[1]
@@ -211,6 +212,7 @@ class InfiniRetri:
                 )
         return _ReadState(
             doc,
+            parts,
             cache,
             peaks,
             np.asarray([c.start for c in chunks], dtype=np.int64),
@@ -218,13 +220,6 @@ class InfiniRetri:
             processed,
             time.perf_counter() - t0,
         )
-
-    def _within_budget(self, hit: np.ndarray, lengths: np.ndarray, peaks: np.ndarray) -> np.ndarray:
-        """Drop the lowest-peak kept sentences until the cache fits ``max_cache_tokens``."""
-        budget = self.config.max_cache_tokens
-        return _best_within(hit, lengths, peaks, budget)
-
-    # -- answering --------------------------------------------------------------------
 
     def _answer_input(
         self, document: str, question: str, progress: ProgressCallback | None
@@ -237,7 +232,7 @@ class InfiniRetri:
         )
         writer = [state.cache[i] for i in chosen]
         tokens = state.doc.tokens(writer)
-        input_ids, _, _ = self._parts(question).build(tokens)
+        input_ids, _, _ = state.parts.build(tokens)
         return selection, writer, len(tokens), input_ids
 
     @staticmethod

@@ -1,14 +1,20 @@
-"""The real embedded model, loaded (and calibrated) once per test session."""
+"""The real embedded model, loaded (and calibrated) once per test session.
+
+Adapters built without an engine use the same process-wide one, so the standard LangChain and
+LlamaIndex suites, which construct objects themselves, do not load a second model.
+"""
 
 from __future__ import annotations
 
 import pytest
 from infiniretri_core import InfiniRetri
 
+from infiniretri_integrations._engine import shared_engine
+
 
 @pytest.fixture(scope="session")
 def engine() -> InfiniRetri:
-    return InfiniRetri.from_pretrained()
+    return shared_engine()
 
 
 @pytest.fixture(scope="session")

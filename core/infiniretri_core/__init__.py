@@ -3,14 +3,17 @@ attention (Ye, Wang, Wang, 2025). Framework-agnostic; adapters live in
 ``infiniretri_integrations``."""
 
 from .config import DEFAULT_PROMPT, InfiniRetriConfig
-from .engine import InfiniRetri
+from .document import DocumentInput
+from .engine import AnswerStream, InfiniRetri, ProgressCallback
 from .errors import ConfigError, InfiniRetriError, InputError, ModelError
 from .types import Answer, Evidence, Progress, Selection, Sentence
 
 __all__ = [
     "DEFAULT_PROMPT",
     "Answer",
+    "AnswerStream",
     "ConfigError",
+    "DocumentInput",
     "Evidence",
     "InfiniRetri",
     "InfiniRetriConfig",
@@ -18,6 +21,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "Progress",
+    "ProgressCallback",
     "Selection",
     "Sentence",
 ]

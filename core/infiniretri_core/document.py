@@ -2,6 +2,11 @@
 
 Token ids live in one flat int32 array with per-sentence offsets, so a 1M-token document
 costs a few MB of index next to a model of hundreds of MB.
+
+A document may come in parts (the pages or nodes a framework hands over). The parts are read
+as one text, joined by a paragraph break, so the cache carries facts across them; each part is
+segmented on its own, so no sentence straddles two parts and every piece of evidence belongs
+to exactly one of them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from .segment import bound_sentences, segment
 from .types import Sentence
 
 _BATCH = 512
+SEPARATOR = "\n\n"
+"""Joins the parts of a document: a paragraph break, which the model reads as one."""
+
+DocumentInput = str | Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class PreparedDocument:
     """All sentence token ids, concatenated (int32)."""
     offsets: np.ndarray
     """``ids[offsets[i]:offsets[i+1]]`` are the tokens of sentence ``i``."""
+    part_starts: np.ndarray
+    """Where each part begins in ``text`` (``[0]`` for a single string)."""
 
     @property
     def lengths(self) -> np.ndarray:
@@ -48,6 +59,12 @@ class PreparedDocument:
         trail = len(raw) - len(raw.rstrip())
         return s.start + lead, s.end - trail
 
+    def locate(self, start: int, end: int) -> tuple[int, int, int]:
+        """``(part, start, end)`` of a span of ``text``, relative to its part."""
+        part = int(np.searchsorted(self.part_starts, start, side="right")) - 1
+        base = int(self.part_starts[part])
+        return part, start - base, end - base
+
 
 def check_text(value: object, what: str) -> str:
     if not isinstance(value, str):
@@ -57,11 +74,48 @@ def check_text(value: object, what: str) -> str:
     return value
 
 
+def check_parts(document: object) -> list[str]:
+    """The parts of a document (a str, or a sequence of str of which one has text)."""
+    if isinstance(document, str):
+        return [check_text(document, "document")]
+    if not isinstance(document, Sequence):
+        raise InputError(
+            f"document must be a str or a sequence of str, got {type(document).__name__}"
+        )
+    parts = list(document)
+    for i, part in enumerate(parts):
+        if not isinstance(part, str):
+            raise InputError(f"document part {i} must be a str, got {type(part).__name__}")
+    if not any(part.strip() for part in parts):
+        raise InputError("document is empty" if parts else "document has no parts")
+    return parts
+
+
+def _segment_parts(
+    parts: list[str], abbreviation_chars: int
+) -> tuple[str, list[Sentence], np.ndarray]:
+    text = SEPARATOR.join(parts)
+    starts = np.zeros(len(parts), dtype=np.int64)
+    sentences: list[Sentence] = []
+    pos = 0
+    for i, part in enumerate(parts):
+        starts[i] = pos
+        found = [Sentence(s.start + pos, s.end + pos) for s in segment(part, abbreviation_chars)]
+        if found and i < len(parts) - 1:  # the separator is read with the part's last sentence
+            found[-1] = Sentence(found[-1].start, found[-1].end + len(SEPARATOR))
+        sentences.extend(found)
+        pos += len(part) + len(SEPARATOR)
+    return text, sentences, starts
+
+
 def prepare(
-    text: str, tokenizer: Any, max_sentence_tokens: int, abbreviation_chars: int = 8
+    document: DocumentInput,
+    tokenizer: Any,
+    max_sentence_tokens: int,
+    abbreviation_chars: int = 8,
 ) -> PreparedDocument:
     """Segment, bound the sentence length, and tokenize each sentence exactly once."""
-    check_text(text, "document")
+    text, raw, part_starts = _segment_parts(check_parts(document), abbreviation_chars)
 
     def encode(texts: Sequence[str]) -> list[list[int]]:
         return list(tokenizer(list(texts), add_special_tokens=False)["input_ids"])
@@ -69,7 +123,6 @@ def prepare(
     def count(texts: Sequence[str]) -> list[int]:
         return [len(t) for t in encode(texts)]
 
-    raw = segment(text, abbreviation_chars)
     sentences: list[Sentence] = []
     chunks: list[np.ndarray] = []
     lengths: list[int] = []
@@ -88,4 +141,4 @@ def prepare(
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     ids_all = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
-    return PreparedDocument(text, sentences, ids_all, offsets)
+    return PreparedDocument(text, sentences, ids_all, offsets, part_starts)

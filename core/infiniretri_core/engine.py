@@ -14,7 +14,7 @@ import torch
 from . import calibration, models, probe, scoring
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
-from .document import PreparedDocument, check_text, prepare
+from .document import DocumentInput, PreparedDocument, check_text, prepare
 from .errors import ConfigError
 from .families import decoder_layers, stop_token_ids
 from .prompt import PromptParts, prompt_parts
@@ -78,18 +78,30 @@ class InfiniRetri:
         )
         return cls(lm, tokenizer, config)
 
+    def __repr__(self) -> str:
+        name = getattr(self.model.config, "_name_or_path", "") or type(self.model).__name__
+        cfg = self.config
+        return (
+            f"InfiniRetri(model={name!r}, layer={self.layer}, "
+            f"chunk_size={cfg.chunk_size}, top_k={cfg.top_k})"
+        )
+
     # -- public API -------------------------------------------------------------------
 
     def select(
-        self, document: str, question: str, progress: ProgressCallback | None = None
+        self, document: DocumentInput, question: str, progress: ProgressCallback | None = None
     ) -> Selection:
-        """Retrieval only: the sentences the model's attention kept, with offsets."""
+        """Retrieval only: the sentences the model's attention kept, with offsets.
+
+        ``document`` is a str, or a sequence of str read as one text (pages, nodes); then
+        each evidence's ``source`` names its part and its offsets are relative to that part.
+        """
         state = self._read(document, question, progress)
         return self._selection(state)
 
     def answer(
         self,
-        document: str,
+        document: DocumentInput,
         question: str,
         progress: ProgressCallback | None = None,
         max_new_tokens: int | None = None,
@@ -102,7 +114,7 @@ class InfiniRetri:
 
     def stream_answer(
         self,
-        document: str,
+        document: DocumentInput,
         question: str,
         progress: ProgressCallback | None = None,
         max_new_tokens: int | None = None,
@@ -116,14 +128,15 @@ class InfiniRetri:
 
     def _stream(
         self,
-        document: str,
+        document: DocumentInput,
         question: str,
         progress: ProgressCallback | None,
         max_new_tokens: int | None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[str | Selection | Answer]:
         from transformers import TextIteratorStreamer
 
         selection, writer, n_tokens, input_ids = self._answer_input(document, question, progress)
+        yield selection
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
         texts: list[str] = []
@@ -138,7 +151,7 @@ class InfiniRetri:
 
         worker = threading.Thread(target=run, name="infiniretri-generate", daemon=True)
         worker.start()
-        yield from streamer
+        yield from (piece for piece in streamer if piece)
         worker.join()
         if errors:
             raise errors[0]
@@ -153,7 +166,7 @@ class InfiniRetri:
 
     # -- reading ----------------------------------------------------------------------
 
-    def prepare(self, document: str) -> PreparedDocument:
+    def prepare(self, document: DocumentInput) -> PreparedDocument:
         return prepare(
             document,
             self.tokenizer,
@@ -171,7 +184,9 @@ class InfiniRetri:
             )
         return parts
 
-    def _read(self, document: str, question: str, progress: ProgressCallback | None) -> _ReadState:
+    def _read(
+        self, document: DocumentInput, question: str, progress: ProgressCallback | None
+    ) -> _ReadState:
         cfg = self.config
         parts = self._parts(question)
         doc = self.prepare(document)
@@ -222,7 +237,7 @@ class InfiniRetri:
         )
 
     def _answer_input(
-        self, document: str, question: str, progress: ProgressCallback | None
+        self, document: DocumentInput, question: str, progress: ProgressCallback | None
     ) -> tuple[Selection, list[int], int, torch.Tensor]:
         state = self._read(document, question, progress)
         selection = self._selection(state)
@@ -270,14 +285,16 @@ class InfiniRetri:
         evidence = []
         for sid, peak, chunk in zip(state.cache, state.peaks, chunk_of, strict=True):
             start, end = doc.span(sid)
+            part, local_start, local_end = doc.locate(start, end)
             evidence.append(
                 Evidence(
                     doc.text[start:end],
-                    start,
-                    end,
+                    local_start,
+                    local_end,
                     float(peak) / top if top > 0 else 0.0,
                     int(chunk),
                     sid,
+                    part,
                 )
             )
         kept = int(doc.lengths[state.cache].sum()) if state.cache else 0
@@ -306,10 +323,15 @@ class InfiniRetri:
 
 
 class AnswerStream(Iterator[str]):
-    """Iterates over the answer's text pieces; ``.answer`` is set once it is exhausted."""
+    """Iterates over the answer's text pieces.
 
-    def __init__(self, source: Iterator[str | Answer]) -> None:
+    ``.selection`` is set once the document is read (before the first piece is returned),
+    ``.answer`` once the stream is exhausted.
+    """
+
+    def __init__(self, source: Iterator[str | Selection | Answer]) -> None:
         self._source = source
+        self.selection: Selection | None = None
         self.answer: Answer | None = None
 
     def __iter__(self) -> AnswerStream:
@@ -317,9 +339,13 @@ class AnswerStream(Iterator[str]):
 
     def __next__(self) -> str:
         item = next(self._source)
+        if isinstance(item, Selection):
+            self.selection = item
+            item = next(self._source)
         if isinstance(item, Answer):
             self.answer = item
             raise StopIteration
+        assert isinstance(item, str)
         return item
 
 

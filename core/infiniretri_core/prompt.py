@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from .errors import InputError
 from .families import render_chat
 
 _CTX = "\u2063INFINIRETRI_CONTEXT\u2063"
@@ -48,3 +49,33 @@ def prompt_parts(tokenizer: Any, template: str, question: str) -> PromptParts:
         return list(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else []
 
     return PromptParts(ids(prefix), ids(middle), ids(suffix), ids(question.strip()))
+
+
+DEFAULT_MARKER = "Question:"
+
+
+def split_prompt(prompt: str, marker: str | None = DEFAULT_MARKER) -> tuple[str, str]:
+    """``(document, question)`` of a prompt.
+
+    The question is what follows the last ``marker``; without one, the last paragraph (after
+    the last blank line). A prompt with neither has no document to read: an error.
+    """
+    if not isinstance(prompt, str):
+        raise InputError(f"prompt must be a str, got {type(prompt).__name__}")
+    if marker and marker in prompt:
+        cut = prompt.rfind(marker)
+        document, question = prompt[:cut], prompt[cut + len(marker) :]
+    else:
+        stripped = prompt.rstrip()
+        cut = stripped.rfind("\n\n")
+        if cut < 0:
+            raise InputError(
+                f"cannot tell the question from the document: end the prompt with "
+                f"'{marker} <question>' or put the question in a last paragraph"
+            )
+        document, question = stripped[:cut], stripped[cut:]
+    if not document.strip():
+        raise InputError("the prompt has a question but no document before it")
+    if not question.strip():
+        raise InputError("the prompt has no question after the document")
+    return document, question.strip()

@@ -15,7 +15,10 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A kept sentence; ``text == document[start:end]`` (surrounding whitespace trimmed)."""
+    """A kept sentence; ``text == document[start:end]`` (surrounding whitespace trimmed).
+
+    For a document given in parts, ``text == parts[source][start:end]``.
+    """
 
     text: str
     start: int
@@ -26,6 +29,8 @@ class Evidence:
     """Index of the chunk in which the sentence was read."""
     sentence: int
     """Index of the sentence in the document's segmentation."""
+    source: int = 0
+    """Index of the part the sentence comes from (0 for a single string)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,16 @@ class Selection:
 
     @property
     def context(self) -> str:
-        """The evidence as one text, in document order, as a writer would read it."""
-        return " ".join(e.text for e in self.evidence)
+        """The evidence as one text, in document order, as a writer would read it.
+
+        Sentences of one part are joined by a space, parts by a paragraph break.
+        """
+        pieces: list[str] = []
+        for i, e in enumerate(self.evidence):
+            if i:
+                pieces.append("\n\n" if e.source != self.evidence[i - 1].source else " ")
+            pieces.append(e.text)
+        return "".join(pieces)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Run the engine's blocking work off the event loop, streaming included.
+
+The engine is synchronous (a torch forward pass holds the thread); async adapters run it in a
+worker thread and get its items back on the loop, in order, with exceptions re-raised there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import AsyncGenerator, Callable, Iterator
+from typing import TypeVar, cast
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+async def to_thread(func: Callable[[], T]) -> T:
+    """``func()`` in a worker thread with the caller's context variables."""
+    return await asyncio.to_thread(func)
+
+
+async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
+    """Iterate ``factory()`` in a worker thread; items arrive here as they are produced.
+
+    If the consumer stops early, the producer is told to stop at its next item.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[object, BaseException | None]] = asyncio.Queue()
+    stop = threading.Event()
+    ctx = contextvars.copy_context()
+
+    def produce() -> None:
+        try:
+            for item in factory():
+                loop.call_soon_threadsafe(queue.put_nowait, (item, None))
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # handed to the consumer
+            loop.call_soon_threadsafe(queue.put_nowait, (_DONE, exc))
+            return
+        loop.call_soon_threadsafe(queue.put_nowait, (_DONE, None))
+
+    worker = threading.Thread(
+        target=ctx.run, args=(produce,), name="infiniretri-aiterate", daemon=True
+    )
+    worker.start()
+    try:
+        while True:
+            item, exc = await queue.get()
+            if exc is not None:
+                raise exc
+            if item is _DONE:
+                return
+            yield cast(T, item)
+    finally:
+        stop.set()
+
+
+def reporter_on_loop(
+    loop: asyncio.AbstractEventLoop, send: Callable[[T], object]
+) -> Callable[[T], None]:
+    """A callback for a worker thread that runs the coroutine ``send(item)`` on ``loop``.
+
+    It waits for the coroutine, so events keep their order and back-pressure holds.
+    """
+
+    def report(item: T) -> None:
+        coro = send(item)
+        if asyncio.iscoroutine(coro):
+            asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    return report

@@ -69,7 +69,7 @@ def main() -> None:
     writer = InfiniRetriLLM(engine=engine, max_new_tokens=40)
 
     # 1. The self-attention retriever in place of an embedding retriever.
-    retriever = SelfAttentionRetriever(engine=engine, documents=pages, k=4, sort="document")
+    retriever = SelfAttentionRetriever(engine=engine, documents=pages, k=4, order="document")
     rag = (
         {
             "context": retriever | (lambda docs: " ".join(d.page_content for d in docs)),

@@ -37,3 +37,24 @@ def test_langchain_agent_example(engine, monkeypatch, capsys) -> None:  # type: 
     tool_line = next(line for line in out.splitlines() if line.startswith("tool "))
     assert haystack.word_recall(tool_line.split("->", 1)[1]) >= 0.8, out
     assert "evidence [essays.txt" in out and "agent:" in out
+
+
+def test_llamaindex_query_engine_example(engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = run_example("llamaindex_query_engine.py", ["--tokens", "3000"], monkeypatch, capsys)
+    answer = out.split("answer: ", 1)[1].splitlines()[0]
+    assert haystack.word_recall(answer) >= 0.8, out
+    assert "sentences kept; strongest (page" in out
+
+
+def test_llamaindex_retriever_example(engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = run_example("llamaindex_retriever.py", ["--tokens", "3000"], monkeypatch, capsys)
+    assert "retriever kept:" in out and "answer:" in out
+    assert "Dolores Park" in out.split("postprocessor kept", 1)[1]
+
+
+def test_llamaindex_agent_example(engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = run_example("llamaindex_agent.py", ["--tokens", "3000"], monkeypatch, capsys)
+    lines = [line for line in out.splitlines() if line.startswith("tool ")]
+    assert len(lines) == 2
+    for line in lines:
+        assert haystack.word_recall(line.split("->", 1)[1]) >= 0.8, out

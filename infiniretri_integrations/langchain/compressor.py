@@ -30,7 +30,7 @@ class InfiniRetriCompressor(BaseDocumentCompressor):
 
     engine: InfiniRetri = Field(default_factory=shared_engine, exclude=True)
     k: int | None = None
-    sort: Order = "document"
+    order: Order = "document"
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
@@ -39,7 +39,7 @@ class InfiniRetriCompressor(BaseDocumentCompressor):
             return []
         progress = progress_reporter(CallbackManager.configure(callbacks))
         selection = self.engine.select([d.page_content for d in documents], query, progress)
-        return evidence_documents(top(selection.evidence, self.k, self.sort), documents)
+        return evidence_documents(top(selection.evidence, self.k, self.order), documents)
 
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
@@ -49,4 +49,4 @@ class InfiniRetriCompressor(BaseDocumentCompressor):
         progress = async_progress_reporter(AsyncCallbackManager.configure(callbacks))
         parts = [d.page_content for d in documents]
         selection = await to_thread(lambda: self.engine.select(parts, query, progress))
-        return evidence_documents(top(selection.evidence, self.k, self.sort), documents)
+        return evidence_documents(top(selection.evidence, self.k, self.order), documents)

@@ -34,7 +34,7 @@ class SelfAttentionRetriever(BaseRetriever):
     Each result is one kept sentence: its source's metadata plus ``source_index``,
     ``source_id``, ``start_index``/``end_index`` (character span in the source's
     ``page_content``), ``score`` (1.0 = the strongest sentence) and ``chunk``. ``k`` limits
-    the results to the best-scored (``None``: every kept sentence); ``sort`` orders them by
+    the results to the best-scored (``None``: every kept sentence); ``order`` returns them by
     score (the LangChain convention) or by position in the documents.
     """
 
@@ -43,7 +43,7 @@ class SelfAttentionRetriever(BaseRetriever):
     engine: InfiniRetri = Field(default_factory=shared_engine, exclude=True)
     documents: list[Document] | BaseLoader
     k: int | None = None
-    sort: Order = "score"
+    order: Order = "score"
 
     @field_validator("documents", mode="before")
     @classmethod
@@ -78,7 +78,7 @@ class SelfAttentionRetriever(BaseRetriever):
         return list(docs)
 
     def _results(self, sources: Sequence[Document], evidence: Any, k: int | None) -> list[Document]:
-        return evidence_documents(top(evidence, self.k if k is None else k, self.sort), sources)
+        return evidence_documents(top(evidence, self.k if k is None else k, self.order), sources)
 
     def _get_relevant_documents(
         self,

@@ -18,7 +18,7 @@ def test_a_loader_is_read_at_query_time_and_spans_point_into_its_pages(
     engine: InfiniRetri, needle_file: Path
 ) -> None:
     loader = PagedTextLoader(needle_file, page_chars=3000)
-    retriever = SelfAttentionRetriever(engine=engine, documents=loader, sort="document")
+    retriever = SelfAttentionRetriever(engine=engine, documents=loader, order="document")
     recorder = Recorder()
     docs = retriever.invoke(haystack.QUESTION, {"callbacks": [recorder]})
     assert needle_kept(docs)

@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterator
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -25,7 +25,8 @@ async def to_thread(func: Callable[[], T]) -> T:
 async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
     """Iterate ``factory()`` in a worker thread; items arrive here as they are produced.
 
-    If the consumer stops early, the producer is told to stop at its next item.
+    If the consumer stops early (or its task is cancelled), the producer stops at its next
+    item and is closed, so a generator's ``finally`` (the engine's generation) runs.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[object, BaseException | None]] = asyncio.Queue()
@@ -33,15 +34,20 @@ async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None
     ctx = contextvars.copy_context()
 
     def produce() -> None:
+        items = factory()
         try:
-            for item in factory():
-                loop.call_soon_threadsafe(queue.put_nowait, (item, None))
+            for item in items:
                 if stop.is_set():
                     break
+                loop.call_soon_threadsafe(queue.put_nowait, (item, None))
         except BaseException as exc:  # handed to the consumer
-            loop.call_soon_threadsafe(queue.put_nowait, (_DONE, exc))
+            _put(loop, queue, (_DONE, exc))
             return
-        loop.call_soon_threadsafe(queue.put_nowait, (_DONE, None))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a generator's cleanup runs here, in its own thread
+        _put(loop, queue, (_DONE, None))
 
     worker = threading.Thread(
         target=ctx.run, args=(produce,), name="infiniretri-aiterate", daemon=True
@@ -57,6 +63,11 @@ async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None
             yield cast(T, item)
     finally:
         stop.set()
+
+
+def _put(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any], item: Any) -> None:
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(queue.put_nowait, item)
 
 
 def reporter_on_loop(

@@ -120,3 +120,20 @@ def test_layer_out_of_range_is_rejected(engine: InfiniRetri) -> None:
 def test_auto_layer_is_a_middle_layer(engine: InfiniRetri) -> None:
     # SmolLM2-135M retrieves well around layers 14-23 of 30 and badly at the last layer
     assert 10 <= engine.layer <= 25
+
+
+LONG_ANSWER_TEXT = " ".join(
+    f"Item {i} of the inventory is a {colour} box."
+    for i, colour in enumerate(["red", "blue", "green", "black", "white", "yellow"] * 5)
+)
+LONG_ANSWER_QUESTION = "List every item of the inventory with its colour, one per line."
+
+
+def test_closing_a_stream_early_frees_the_model(engine: InfiniRetri) -> None:
+    # 300 tokens take ~24 s here; a closed stream must stop at the next token instead.
+    stream = engine.stream_answer(LONG_ANSWER_TEXT, LONG_ANSWER_QUESTION, max_new_tokens=300)
+    next(stream)
+    stream.close()
+    assert engine._lock.acquire(timeout=10), "the generation went on after close()"
+    engine._lock.release()
+    assert engine.select("Alvar was born in Tromso.", "Where was Alvar born?").evidence

@@ -140,19 +140,28 @@ class InfiniRetri:
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
         texts: list[str] = []
+        abandoned = threading.Event()
 
         def run() -> None:
             try:
                 with self._lock:
-                    texts.append(self._generate(input_ids, max_new_tokens, streamer=streamer))
+                    texts.append(
+                        self._generate(input_ids, max_new_tokens, streamer, abandoned.is_set)
+                    )
             except BaseException as exc:  # surfaced to the consumer below
                 errors.append(exc)
                 streamer.end()
 
         worker = threading.Thread(target=run, name="infiniretri-generate", daemon=True)
         worker.start()
-        yield from (piece for piece in streamer if piece)
-        worker.join()
+        try:
+            yield from (piece for piece in streamer if piece)
+        finally:
+            # A consumer that stops early (close(), a cancelled task) stops the generation
+            # at the next token; waiting for it frees the model for the next call and never
+            # leaves a thread inside torch (which aborts the interpreter at exit).
+            abandoned.set()
+            worker.join()
         if errors:
             raise errors[0]
         yield self._answer(texts[0], selection, writer, n_tokens)
@@ -257,9 +266,18 @@ class InfiniRetri:
         return Answer(_clean(text), selection.evidence, selection, n_tokens, writer_evidence)
 
     def _generate(
-        self, input_ids: torch.Tensor, max_new_tokens: int | None, streamer: Any = None
+        self,
+        input_ids: torch.Tensor,
+        max_new_tokens: int | None,
+        streamer: Any = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> str:
-        from transformers import GenerationConfig
+        from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+                stop = should_stop is not None and should_stop()
+                return torch.full((ids.shape[0],), stop, dtype=torch.bool, device=ids.device)
 
         gen = GenerationConfig(
             max_new_tokens=max_new_tokens or self.config.max_new_tokens,
@@ -275,6 +293,7 @@ class InfiniRetri:
                 attention_mask=torch.ones_like(input_ids),
                 generation_config=gen,
                 streamer=streamer,
+                stopping_criteria=StoppingCriteriaList([_Stop()]) if should_stop else None,
             )
         return str(self.tokenizer.decode(out[0, input_ids.shape[1] :], skip_special_tokens=True))
 
@@ -336,6 +355,12 @@ class AnswerStream(Iterator[str]):
 
     def __iter__(self) -> AnswerStream:
         return self
+
+    def close(self) -> None:
+        """Stop early: the generation stops at its next token and frees the model."""
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
 
     def __next__(self) -> str:
         item = next(self._source)

@@ -91,14 +91,17 @@ class InfiniRetriLLM(LLM):
         document, question = split_prompt(prompt, self.question_marker)
         pieces = self.engine.stream_answer(document, question, max_new_tokens=self.max_new_tokens)
         text = ""
-        for piece in pieces:
-            kept, stopped = _truncate(text + piece, stop)
-            new = kept[len(text) :]
-            text = kept
-            if new:
-                chunk = GenerationChunk(text=new)
-                if run_manager is not None:
-                    run_manager.on_llm_new_token(new, chunk=chunk)
-                yield chunk
-            if stopped:
-                return
+        try:
+            for piece in pieces:
+                kept, stopped = _truncate(text + piece, stop)
+                new = kept[len(text) :]
+                text = kept
+                if new:
+                    chunk = GenerationChunk(text=new)
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(new, chunk=chunk)
+                    yield chunk
+                if stopped:
+                    return
+        finally:
+            pieces.close()  # stops the generation if we leave early

@@ -71,8 +71,11 @@ class InfiniRetriLLM(CustomLLM):
 
         def gen() -> CompletionResponseGen:
             text = ""
-            for piece in pieces:
-                text += piece
-                yield CompletionResponse(text=text, delta=piece)
+            try:
+                for piece in pieces:
+                    text += piece
+                    yield CompletionResponse(text=text, delta=piece)
+            finally:
+                pieces.close()  # stops the generation if the consumer leaves early
 
         return gen()

@@ -133,3 +133,20 @@ def test_schemas_describe_the_input_and_output(engine: InfiniRetri) -> None:
     assert qa.get_output_jsonschema()["type"] == "string"
     with_evidence = InfiniRetriQA(engine=engine, return_evidence=True)
     assert _properties(with_evidence.get_output_jsonschema()) == {"answer", "evidence"}
+
+
+async def test_an_abandoned_async_stream_frees_the_model(engine: InfiniRetri) -> None:
+    from tests.test_engine import LONG_ANSWER_QUESTION, LONG_ANSWER_TEXT
+
+    qa = InfiniRetriQA(engine=engine, max_new_tokens=300)
+    stream = qa.astream({"question": LONG_ANSWER_QUESTION, "context": LONG_ANSWER_TEXT})
+    assert await stream.__anext__()
+    await stream.aclose()  # what a cancelled consumer does
+
+    def model_free() -> bool:
+        if not engine._lock.acquire(timeout=10):
+            return False
+        engine._lock.release()
+        return True
+
+    assert await asyncio.to_thread(model_free), "the generation went on after the consumer left"

@@ -17,11 +17,6 @@ T = TypeVar("T")
 _DONE = object()
 
 
-async def to_thread(func: Callable[[], T]) -> T:
-    """``func()`` in a worker thread with the caller's context variables."""
-    return await asyncio.to_thread(func)
-
-
 async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
     """Iterate ``factory()`` in a worker thread; items arrive here as they are produced.
 

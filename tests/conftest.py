@@ -20,3 +20,11 @@ def engine() -> InfiniRetri:
 @pytest.fixture(scope="session")
 def tokenizer(engine: InfiniRetri):  # type: ignore[no-untyped-def]
     return engine.tokenizer
+
+
+@pytest.fixture(scope="session")
+def long_answer() -> tuple[str, str]:
+    """A document and a question whose answer runs to hundreds of tokens."""
+    colours = ["red", "blue", "green", "black", "white", "yellow"] * 5
+    text = " ".join(f"Item {i} of the inventory is a {c} box." for i, c in enumerate(colours))
+    return text, "List every item of the inventory with its colour, one per line."

@@ -122,16 +122,11 @@ def test_auto_layer_is_a_middle_layer(engine: InfiniRetri) -> None:
     assert 10 <= engine.layer <= 25
 
 
-LONG_ANSWER_TEXT = " ".join(
-    f"Item {i} of the inventory is a {colour} box."
-    for i, colour in enumerate(["red", "blue", "green", "black", "white", "yellow"] * 5)
-)
-LONG_ANSWER_QUESTION = "List every item of the inventory with its colour, one per line."
-
-
-def test_closing_a_stream_early_frees_the_model(engine: InfiniRetri) -> None:
+def test_closing_a_stream_early_frees_the_model(
+    engine: InfiniRetri, long_answer: tuple[str, str]
+) -> None:
     # 300 tokens take ~24 s here; a closed stream must stop at the next token instead.
-    stream = engine.stream_answer(LONG_ANSWER_TEXT, LONG_ANSWER_QUESTION, max_new_tokens=300)
+    stream = engine.stream_answer(*long_answer, max_new_tokens=300)
     next(stream)
     stream.close()
     assert engine._lock.acquire(timeout=10), "the generation went on after close()"

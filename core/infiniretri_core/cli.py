@@ -7,7 +7,6 @@ import json
 import stat
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         sel = engine.select(text, args.question, progress=progress)
         bar.close()
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "evidence": [asdict(e) for e in sel.evidence],
-                        "tokens_read": sel.tokens_read,
-                        "tokens_kept": sel.tokens_kept,
-                        "layer": sel.layer,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(sel.as_dict(), ensure_ascii=False))
         else:
             _print_evidence(sel.evidence)
         return 0
@@ -109,11 +98,8 @@ def _run(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "answer": ans.text,
-                    "evidence": [asdict(e) for e in ans.evidence],
-                    "tokens_read": ans.selection.tokens_read,
-                    "tokens_kept": ans.selection.tokens_kept,
+                    **ans.selection.as_dict(),
                     "writer_tokens": ans.writer_tokens,
-                    "layer": ans.selection.layer,
                 },
                 ensure_ascii=False,
             )

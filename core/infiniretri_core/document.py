@@ -19,11 +19,10 @@ import numpy as np
 
 from .errors import InputError
 from .segment import bound_sentences, segment
-from .types import Sentence
+from .types import PART_SEPARATOR, Sentence
 
 _BATCH = 512
-SEPARATOR = "\n\n"
-"""Joins the parts of a document: a paragraph break, which the model reads as one."""
+SEPARATOR = PART_SEPARATOR
 
 DocumentInput = str | Sequence[str]
 

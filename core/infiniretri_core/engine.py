@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from . import calibration, models, probe, scoring
 from .chunking import pack
@@ -272,12 +273,7 @@ class InfiniRetri:
         streamer: Any = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> str:
-        from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList
-
-        class _Stop(StoppingCriteria):
-            def __call__(self, ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-                stop = should_stop is not None and should_stop()
-                return torch.full((ids.shape[0],), stop, dtype=torch.bool, device=ids.device)
+        from transformers import GenerationConfig
 
         gen = GenerationConfig(
             max_new_tokens=max_new_tokens or self.config.max_new_tokens,
@@ -293,7 +289,9 @@ class InfiniRetri:
                 attention_mask=torch.ones_like(input_ids),
                 generation_config=gen,
                 streamer=streamer,
-                stopping_criteria=StoppingCriteriaList([_Stop()]) if should_stop else None,
+                stopping_criteria=StoppingCriteriaList([_StopWhen(should_stop)])
+                if should_stop
+                else None,
             )
         return str(self.tokenizer.decode(out[0, input_ids.shape[1] :], skip_special_tokens=True))
 
@@ -372,6 +370,16 @@ class AnswerStream(Iterator[str]):
             raise StopIteration
         assert isinstance(item, str)
         return item
+
+
+class _StopWhen(StoppingCriteria):
+    """A generation stopping criterion: stop every sequence once ``should_stop()`` is true."""
+
+    def __init__(self, should_stop: Callable[[], bool]) -> None:
+        self.should_stop = should_stop
+
+    def __call__(self, ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+        return torch.full((ids.shape[0],), self.should_stop(), dtype=torch.bool, device=ids.device)
 
 
 def _best_within(

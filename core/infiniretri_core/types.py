@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PART_SEPARATOR = "\n\n"
+"""Joins the parts of a document (a paragraph break, which the model reads as one), and
+the evidence of different parts for a writer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +73,18 @@ class Selection:
         pieces: list[str] = []
         for i, e in enumerate(self.evidence):
             if i:
-                pieces.append("\n\n" if e.source != self.evidence[i - 1].source else " ")
+                pieces.append(PART_SEPARATOR if e.source != self.evidence[i - 1].source else " ")
             pieces.append(e.text)
         return "".join(pieces)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The evidence and reading figures as plain data (JSON output, LLM metadata)."""
+        return {
+            "evidence": [asdict(e) for e in self.evidence],
+            "tokens_read": self.tokens_read,
+            "tokens_kept": self.tokens_kept,
+            "layer": self.layer,
+        }
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any
 
 from infiniretri_core import InfiniRetri
@@ -73,11 +72,7 @@ class InfiniRetriLLM(LLM):
             document, question = split_prompt(prompt, self.question_marker)
             answer = self.engine.answer(document, question, max_new_tokens=self.max_new_tokens)
             text, _ = _truncate(answer.text, stop)
-            info = {
-                "evidence": [asdict(e) for e in answer.evidence],
-                "tokens_read": answer.selection.tokens_read,
-                "tokens_kept": answer.selection.tokens_kept,
-            }
+            info = answer.selection.as_dict()
             generations.append([Generation(text=text, generation_info=info)])
         return LLMResult(generations=generations)
 

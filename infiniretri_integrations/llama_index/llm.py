@@ -53,14 +53,7 @@ class InfiniRetriLLM(CustomLLM):
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         document, question = split_prompt(prompt, self.question_marker)
         answer = self.engine.answer(document, question, max_new_tokens=self.max_new_tokens)
-        return CompletionResponse(
-            text=answer.text,
-            raw={
-                "evidence": [e.__dict__ for e in answer.evidence],
-                "tokens_read": answer.selection.tokens_read,
-                "tokens_kept": answer.selection.tokens_kept,
-            },
-        )
+        return CompletionResponse(text=answer.text, raw=answer.selection.as_dict())
 
     @llm_completion_callback()
     def stream_complete(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, QueryType, TextNode
 
 from .._engine import shared_engine
-from .._threads import aiterate, to_thread
+from .._threads import aiterate
 from ._nodes import evidence_nodes, node_texts
 from .events import dispatcher, progress_events
 from .llm import InfiniRetriLLM
@@ -104,15 +105,16 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
             pieces = self._engine.stream_answer(
                 list(texts), query, progress_events(), self._max_new_tokens
             )
-            for i, piece in enumerate(pieces):
-                if i == 0 and pieces.selection is not None:
-                    found[:0] = evidence_nodes(pieces.selection.evidence, sources)
+            filled = False
+            for piece in pieces:
+                if not filled:
+                    filled = _fill(found, pieces.selection, sources)
                 yield piece
-            if not found and pieces.answer is not None:  # an empty answer
-                found[:0] = evidence_nodes(pieces.answer.evidence, sources)
+            if not filled:  # an empty answer
+                _fill(found, pieces.selection, sources)
             return
         selection = self._select(query, texts)
-        found[:0] = evidence_nodes(selection.evidence, sources)
+        _fill(found, selection, sources)
         prompt = self._engine.answer_prompt(selection, query)
         for chunk in self._writer.stream_complete(prompt):
             if chunk.delta:
@@ -129,7 +131,7 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         if self._streaming:
             nodes = _text_nodes(text_chunks)
             return aiterate(lambda: self._stream(query_str, text_chunks, [], nodes))
-        return (await to_thread(lambda: self._answer(query_str, text_chunks)))[0]
+        return (await asyncio.to_thread(lambda: self._answer(query_str, text_chunks)))[0]
 
     @dispatcher.span
     def synthesize(
@@ -139,17 +141,15 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         additional_source_nodes: Sequence[NodeWithScore] | None = None,
         **response_kwargs: Any,
     ) -> RESPONSE_TYPE:
-        bundle = QueryBundle(query_str=query) if isinstance(query, str) else query
-        dispatcher.event(SynthesizeStartEvent(query=bundle))
-        sources = [n.node for n in nodes]
-        if not _has_text(sources):
+        bundle, sources, texts = _start(query, nodes)
+        if not _has_text(texts):
             response: RESPONSE_TYPE = Response(self._empty_response)
         elif self._streaming:
             found = list(additional_source_nodes or [])
-            gen = self._stream(bundle.query_str, node_texts(sources), found, sources)
+            gen = self._stream(bundle.query_str, texts, found, sources)
             response = StreamingResponse(gen, source_nodes=found)
         else:
-            text, evidence = self._answer(bundle.query_str, node_texts(sources))
+            text, evidence = self._answer(bundle.query_str, texts)
             response = self._response(text, evidence, sources, additional_source_nodes)
         dispatcher.event(SynthesizeEndEvent(query=bundle, response=response))
         return response
@@ -162,11 +162,8 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         additional_source_nodes: Sequence[NodeWithScore] | None = None,
         **response_kwargs: Any,
     ) -> RESPONSE_TYPE:
-        bundle = QueryBundle(query_str=query) if isinstance(query, str) else query
-        dispatcher.event(SynthesizeStartEvent(query=bundle))
-        sources = [n.node for n in nodes]
-        texts = node_texts(sources)
-        if not _has_text(sources):
+        bundle, sources, texts = _start(query, nodes)
+        if not _has_text(texts):
             response: RESPONSE_TYPE = Response(self._empty_response)
         elif self._streaming:
             found = list(additional_source_nodes or [])
@@ -175,7 +172,7 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
             )
             response = AsyncStreamingResponse(agen, source_nodes=found)
         else:
-            text, evidence = await to_thread(lambda: self._answer(bundle.query_str, texts))
+            text, evidence = await asyncio.to_thread(lambda: self._answer(bundle.query_str, texts))
             response = self._response(text, evidence, sources, additional_source_nodes)
         dispatcher.event(SynthesizeEndEvent(query=bundle, response=response))
         return response
@@ -196,5 +193,23 @@ def _text_nodes(texts: Sequence[str]) -> list[BaseNode]:
     return [TextNode(text=t) for t in texts]
 
 
-def _has_text(nodes: Sequence[BaseNode]) -> bool:
-    return any(t.strip() for t in node_texts(nodes))
+def _start(
+    query: QueryType, nodes: list[NodeWithScore]
+) -> tuple[QueryBundle, list[BaseNode], list[str]]:
+    """The query as a bundle (start event sent), the nodes and their texts, read once."""
+    bundle = QueryBundle(query_str=query) if isinstance(query, str) else query
+    dispatcher.event(SynthesizeStartEvent(query=bundle))
+    sources = [n.node for n in nodes]
+    return bundle, sources, node_texts(sources)
+
+
+def _fill(found: list[NodeWithScore], selection: Selection | None, sources: list[BaseNode]) -> bool:
+    """Put the evidence at the head of ``found`` once the reading is done."""
+    if selection is None:
+        return False
+    found[:0] = evidence_nodes(selection.evidence, sources)
+    return True
+
+
+def _has_text(texts: Sequence[str]) -> bool:
+    return any(t.strip() for t in texts)

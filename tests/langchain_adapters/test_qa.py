@@ -135,11 +135,12 @@ def test_schemas_describe_the_input_and_output(engine: InfiniRetri) -> None:
     assert _properties(with_evidence.get_output_jsonschema()) == {"answer", "evidence"}
 
 
-async def test_an_abandoned_async_stream_frees_the_model(engine: InfiniRetri) -> None:
-    from tests.test_engine import LONG_ANSWER_QUESTION, LONG_ANSWER_TEXT
-
+async def test_an_abandoned_async_stream_frees_the_model(
+    engine: InfiniRetri, long_answer: tuple[str, str]
+) -> None:
+    text, question = long_answer
     qa = InfiniRetriQA(engine=engine, max_new_tokens=300)
-    stream = qa.astream({"question": LONG_ANSWER_QUESTION, "context": LONG_ANSWER_TEXT})
+    stream = qa.astream({"question": question, "context": text})
     assert await stream.__anext__()
     await stream.aclose()  # what a cancelled consumer does
 

@@ -132,3 +132,13 @@ def test_closing_a_stream_early_frees_the_model(
     assert engine._lock.acquire(timeout=10), "the generation went on after close()"
     engine._lock.release()
     assert engine.select("Alvar was born in Tromso.", "Where was Alvar born?").evidence
+
+
+def test_write_answers_from_a_given_context(engine):
+    context = "The museum's night porter is called Aldo Brandt. He keeps a grey cat."
+    text = engine.write(context, "What is the night porter called?", max_new_tokens=12)
+    assert "Aldo" in text or "Brandt" in text
+    with pytest.raises(InputError):
+        engine.write(b"bytes", "What?")  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        engine.write(context, "  ")

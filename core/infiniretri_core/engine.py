@@ -16,7 +16,7 @@ from . import calibration, models, probe, scoring
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
 from .document import DocumentInput, PreparedDocument, check_text, prepare
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .families import decoder_layers, stop_token_ids
 from .prompt import PromptParts, prompt_parts
 from .types import Answer, Evidence, Progress, Selection
@@ -166,6 +166,18 @@ class InfiniRetri:
         if errors:
             raise errors[0]
         yield self._answer(texts[0], selection, writer, n_tokens)
+
+    def write(self, context: str, question: str, max_new_tokens: int | None = None) -> str:
+        """Answer ``question`` from a ``context`` given as is (no reading), with the engine's
+        prompt and greedy decoding: the writer other retrievers are compared with."""
+        check_text(question, "question")
+        if not isinstance(context, str):
+            raise InputError(f"context must be a str, got {type(context).__name__}")
+        parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
+        tokens = self.tokenizer(context, add_special_tokens=False)["input_ids"]
+        input_ids, _, _ = parts.build(list(tokens))
+        with self._lock:
+            return _clean(self._generate(input_ids, max_new_tokens))
 
     def answer_prompt(self, selection: Selection, question: str) -> str:
         """The prompt text a separate writer (any LLM) should answer from."""

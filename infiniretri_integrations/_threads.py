@@ -12,6 +12,8 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, TypeVar, cast
 
+from infiniretri_core.cancel import bind
+
 T = TypeVar("T")
 
 _DONE = object()
@@ -21,12 +23,14 @@ async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None
     """Iterate ``factory()`` in a worker thread; items arrive here as they are produced.
 
     If the consumer stops early (or its task is cancelled), the producer stops at its next
-    item and is closed, so a generator's ``finally`` (the engine's generation) runs.
+    item and is closed, so a generator's ``finally`` (the engine's generation) runs; an
+    engine call in progress there sees the cancellation between chunks.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[object, BaseException | None]] = asyncio.Queue()
     stop = threading.Event()
     ctx = contextvars.copy_context()
+    ctx.run(bind, stop)
 
     def produce() -> None:
         items = factory()
@@ -58,6 +62,22 @@ async def aiterate(factory: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None
             yield cast(T, item)
     finally:
         stop.set()
+
+
+async def to_thread(func: Callable[[], T]) -> T:
+    """``asyncio.to_thread`` whose cancellation reaches the engine call in the thread.
+
+    Cancelling the awaiting task sets the thread's cancel token, so the read stops before its
+    next chunk (raising ``Cancelled`` there) instead of running to its end unobserved.
+    """
+    token = threading.Event()
+    ctx = contextvars.copy_context()
+    ctx.run(bind, token)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, ctx.run, func)
+    except asyncio.CancelledError:
+        token.set()
+        raise
 
 
 def _put(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any], item: Any) -> None:

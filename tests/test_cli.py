@@ -61,7 +61,7 @@ def test_select_plain_output(
 
 def test_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ask", str(tmp_path), "-q", "What?"]) == 2
-    assert "not a regular file" in capsys.readouterr().err
+    assert "is a directory" in capsys.readouterr().err
 
 
 def test_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

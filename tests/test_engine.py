@@ -98,16 +98,6 @@ def test_bad_document_or_question_is_a_clear_error(engine: InfiniRetri, bad: obj
         engine.select("Some text.", bad)  # type: ignore[arg-type]
 
 
-def test_question_longer_than_the_chunk_is_rejected(engine: InfiniRetri) -> None:
-    from infiniretri_core import ConfigError
-
-    small = InfiniRetri(
-        engine.model, engine.tokenizer, layer=engine.layer, chunk_size=64, max_sentence_tokens=32
-    )
-    with pytest.raises(ConfigError, match="chunk_size"):
-        small.select("Some text.", "why " * 100)
-
-
 def test_layer_out_of_range_is_rejected(engine: InfiniRetri) -> None:
     from infiniretri_core import ConfigError
 

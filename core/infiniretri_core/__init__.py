@@ -2,18 +2,29 @@
 attention (Ye, Wang, Wang, 2025). Framework-agnostic; adapters live in
 ``infiniretri_integrations``."""
 
+from .cancel import CancelToken, cancel_scope
 from .config import DEFAULT_PROMPT, InfiniRetriConfig
 from .document import DocumentInput
 from .engine import AnswerStream, InfiniRetri, ProgressCallback
-from .errors import ConfigError, InfiniRetriError, InputError, ModelError
+from .errors import (
+    Cancelled,
+    ConfigError,
+    DocumentTooLong,
+    InfiniRetriError,
+    InputError,
+    ModelError,
+)
 from .types import Answer, Evidence, Progress, Selection, Sentence
 
 __all__ = [
     "DEFAULT_PROMPT",
     "Answer",
     "AnswerStream",
+    "CancelToken",
+    "Cancelled",
     "ConfigError",
     "DocumentInput",
+    "DocumentTooLong",
     "Evidence",
     "InfiniRetri",
     "InfiniRetriConfig",
@@ -24,5 +35,6 @@ __all__ = [
     "ProgressCallback",
     "Selection",
     "Sentence",
+    "cancel_scope",
 ]
 __version__ = "0.1.0"

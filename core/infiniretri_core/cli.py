@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import mmap
 import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InfiniRetriError
+from .errors import InfiniRetriError, InputError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--top-k", type=int)
         sp.add_argument("--max-new-tokens", type=int)
         sp.add_argument("--answer-max-tokens", type=int)
+        sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
         sp.add_argument("--dtype", default="auto")
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         sp.add_argument("--no-progress", action="store_true")
@@ -38,23 +40,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read(path: str) -> str:
+    """The file's text exactly (line endings kept, so offsets point into the file).
+
+    Only regular files: a directory, a device (``/dev/zero`` never ends) or a FIFO is
+    refused. The bytes are mapped, not copied, so a large file costs its text only.
+    """
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
     p = Path(path)
     try:
         mode = p.stat().st_mode
     except OSError as exc:
-        raise InfiniRetriError(f"cannot read {path}: {exc.strerror}") from exc
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path} is a directory; give one text file")
     if not stat.S_ISREG(mode):
-        raise InfiniRetriError(f"{path} is not a regular file")
-    return p.read_text(encoding="utf-8", errors="replace")
+        raise InputError(f"{path} is not a regular file (a device, socket or pipe)")
+    try:
+        with p.open("rb") as f:
+            if p.stat().st_size == 0:
+                return ""
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                return str(mapped, "utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     opts: dict[str, Any] = {}
     if args.layer is not None:
         opts["layer"] = int(args.layer) if args.layer.lstrip("-").isdigit() else args.layer
-    for name in ("chunk_size", "top_k", "max_new_tokens", "answer_max_tokens"):
+    for name in (
+        "chunk_size",
+        "top_k",
+        "max_new_tokens",
+        "answer_max_tokens",
+        "max_document_tokens",
+    ):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
     return opts
@@ -67,14 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InfiniRetriError as exc:
         print(f"infiniretri: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("infiniretri: interrupted", file=sys.stderr)
+        return 130
 
 
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from .document import check_text
     from .engine import InfiniRetri
 
-    text = _read(args.file)
+    text = check_text(_read(args.file), "document")  # before loading the model
     engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
     bar = tqdm(total=None, unit="chunk", disable=args.no_progress, file=sys.stderr, desc="reading")
 

@@ -47,6 +47,9 @@ class InfiniRetriConfig:
     ``None`` gives it the whole cache, as the paper does."""
     max_new_tokens: int = 128
     """Greedy decoding length of the answer."""
+    max_document_tokens: int | None = None
+    """Refuse longer documents with :class:`DocumentTooLong` (tokenizing stops at the limit),
+    a guard for servers that take documents from users. ``None``: no limit."""
     abbreviation_chars: int = 8
     """A piece after a '.' that is at most this long is merged into the sentence (e.g. 'Mr.')."""
     prompt_template: str = DEFAULT_PROMPT
@@ -61,6 +64,8 @@ class InfiniRetriConfig:
         _check_int("abbreviation_chars", self.abbreviation_chars, 0)
         if self.max_cache_tokens is not None:
             _check_int("max_cache_tokens", self.max_cache_tokens, 1)
+        if self.max_document_tokens is not None:
+            _check_int("max_document_tokens", self.max_document_tokens, 1)
         if self.answer_max_tokens is not None:
             _check_int("answer_max_tokens", self.answer_max_tokens, 1)
         if not isinstance(self.use_question_weight, bool):

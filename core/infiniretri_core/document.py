@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import DocumentTooLong, InputError
 from .segment import bound_sentences, segment
+from .tokens import encode as encode_texts
 from .types import PART_SEPARATOR, Sentence
 
 _BATCH = 512
@@ -112,12 +113,16 @@ def prepare(
     tokenizer: Any,
     max_sentence_tokens: int,
     abbreviation_chars: int = 8,
+    max_tokens: int | None = None,
 ) -> PreparedDocument:
-    """Segment, bound the sentence length, and tokenize each sentence exactly once."""
+    """Segment, bound the sentence length, and tokenize each sentence exactly once.
+
+    With ``max_tokens``, tokenizing stops at the batch that crosses the limit.
+    """
     text, raw, part_starts = _segment_parts(check_parts(document), abbreviation_chars)
 
     def encode(texts: Sequence[str]) -> list[list[int]]:
-        return list(tokenizer(list(texts), add_special_tokens=False)["input_ids"])
+        return encode_texts(tokenizer, texts)
 
     def count(texts: Sequence[str]) -> list[int]:
         return [len(t) for t in encode(texts)]
@@ -137,6 +142,11 @@ def prepare(
                 sentences.append(p)
                 lengths.append(len(pid))
                 chunks.append(np.asarray(pid, dtype=np.int32))
+        if max_tokens is not None and sum(lengths) > max_tokens:
+            raise DocumentTooLong(
+                f"the document has more than {max_tokens} tokens (max_document_tokens); "
+                f"{sum(lengths)} counted in its first {b + len(batch)} of {len(raw)} sentences"
+            )
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     ids_all = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)

@@ -13,12 +13,15 @@ import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
 from . import calibration, models, probe, scoring
+from .cancel import CancelToken, check, resolve
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
 from .document import DocumentInput, PreparedDocument, check_text, prepare
 from .errors import ConfigError, InputError
 from .families import decoder_layers, stop_token_ids
+from .memory import PeakRss
 from .prompt import PromptParts, prompt_parts
+from .tokens import encode_one
 from .types import Answer, Evidence, Progress, Selection
 
 ProgressCallback = Callable[[Progress], None]
@@ -37,6 +40,7 @@ class _ReadState:
     num_chunks: int
     tokens_processed: int
     seconds: float
+    memory: PeakRss | None = None
 
 
 class InfiniRetri:
@@ -90,14 +94,21 @@ class InfiniRetri:
     # -- public API -------------------------------------------------------------------
 
     def select(
-        self, document: DocumentInput, question: str, progress: ProgressCallback | None = None
+        self,
+        document: DocumentInput,
+        question: str,
+        progress: ProgressCallback | None = None,
+        *,
+        cancel: CancelToken | None = None,
     ) -> Selection:
         """Retrieval only: the sentences the model's attention kept, with offsets.
 
         ``document`` is a str, or a sequence of str read as one text (pages, nodes); then
         each evidence's ``source`` names its part and its offsets are relative to that part.
+        Setting ``cancel`` (a ``threading.Event``) stops the read before its next chunk with
+        :class:`Cancelled`.
         """
-        state = self._read(document, question, progress)
+        state = self._read(document, question, progress, resolve(cancel))
         return self._selection(state)
 
     def answer(
@@ -106,11 +117,17 @@ class InfiniRetri:
         question: str,
         progress: ProgressCallback | None = None,
         max_new_tokens: int | None = None,
+        *,
+        cancel: CancelToken | None = None,
     ) -> Answer:
         """Read ``document`` and answer ``question`` from the kept sentences (greedy)."""
-        selection, writer, n_tokens, input_ids = self._answer_input(document, question, progress)
+        token = resolve(cancel)
+        selection, writer, n_tokens, input_ids = self._answer_input(
+            document, question, progress, token
+        )
         with self._lock:
-            text = self._generate(input_ids, max_new_tokens)
+            text = self._generate(input_ids, max_new_tokens, None, _is_set(token))
+        check(token)
         return self._answer(text, selection, writer, n_tokens)
 
     def stream_answer(
@@ -119,13 +136,15 @@ class InfiniRetri:
         question: str,
         progress: ProgressCallback | None = None,
         max_new_tokens: int | None = None,
+        *,
+        cancel: CancelToken | None = None,
     ) -> AnswerStream:
         """Like :meth:`answer`, yielding the answer's text as it is generated.
 
         Reading happens on the first ``next()``; once exhausted, ``.answer`` holds the
         full :class:`Answer` (evidence included), so nothing is read twice.
         """
-        return AnswerStream(self._stream(document, question, progress, max_new_tokens))
+        return AnswerStream(self._stream(document, question, progress, max_new_tokens, cancel))
 
     def _stream(
         self,
@@ -133,22 +152,28 @@ class InfiniRetri:
         question: str,
         progress: ProgressCallback | None,
         max_new_tokens: int | None,
+        cancel: CancelToken | None,
     ) -> Iterator[str | Selection | Answer]:
         from transformers import TextIteratorStreamer
 
-        selection, writer, n_tokens, input_ids = self._answer_input(document, question, progress)
+        token = resolve(cancel)  # resolved on the first next(), in the consumer's context
+        selection, writer, n_tokens, input_ids = self._answer_input(
+            document, question, progress, token
+        )
         yield selection
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
         texts: list[str] = []
         abandoned = threading.Event()
+        cancelled = _is_set(token)
+
+        def stop() -> bool:
+            return abandoned.is_set() or (cancelled is not None and cancelled())
 
         def run() -> None:
             try:
                 with self._lock:
-                    texts.append(
-                        self._generate(input_ids, max_new_tokens, streamer, abandoned.is_set)
-                    )
+                    texts.append(self._generate(input_ids, max_new_tokens, streamer, stop))
             except BaseException as exc:  # surfaced to the consumer below
                 errors.append(exc)
                 streamer.end()
@@ -165,6 +190,7 @@ class InfiniRetri:
             worker.join()
         if errors:
             raise errors[0]
+        check(token)
         yield self._answer(texts[0], selection, writer, n_tokens)
 
     def write(self, context: str, question: str, max_new_tokens: int | None = None) -> str:
@@ -174,8 +200,7 @@ class InfiniRetri:
         if not isinstance(context, str):
             raise InputError(f"context must be a str, got {type(context).__name__}")
         parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
-        tokens = self.tokenizer(context, add_special_tokens=False)["input_ids"]
-        input_ids, _, _ = parts.build(list(tokens))
+        input_ids, _, _ = parts.build(encode_one(self.tokenizer, context))
         with self._lock:
             return _clean(self._generate(input_ids, max_new_tokens))
 
@@ -194,23 +219,48 @@ class InfiniRetri:
             self.tokenizer,
             self.config.max_sentence_tokens,
             self.config.abbreviation_chars,
+            self.config.max_document_tokens,
         )
 
     def _parts(self, question: str) -> PromptParts:
         check_text(question, "question")
         parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
-        if parts.fixed_tokens >= self.config.chunk_size:
+        budget = self.config.chunk_size
+        if parts.fixed_tokens - len(parts.question) >= budget:
             raise ConfigError(
-                f"the prompt and question take {parts.fixed_tokens} tokens, not less than "
-                f"chunk_size ({self.config.chunk_size}); shorten the question or raise chunk_size"
+                f"the prompt template alone takes {parts.fixed_tokens - len(parts.question)} "
+                f"tokens, not less than chunk_size ({budget}): raise chunk_size"
+            )
+        if parts.fixed_tokens >= budget:
+            raise InputError(
+                f"the question takes {len(parts.question)} tokens; with the prompt that is "
+                f"{parts.fixed_tokens}, not less than chunk_size ({budget}): shorten the "
+                "question or raise chunk_size"
             )
         return parts
 
     def _read(
-        self, document: DocumentInput, question: str, progress: ProgressCallback | None
+        self,
+        document: DocumentInput,
+        question: str,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> _ReadState:
+        with PeakRss() as memory:
+            state = self._read_chunks(document, question, progress, cancel)
+        state.memory = memory
+        return state
+
+    def _read_chunks(
+        self,
+        document: DocumentInput,
+        question: str,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
     ) -> _ReadState:
         cfg = self.config
         parts = self._parts(question)
+        check(cancel)
         doc = self.prepare(document)
         t0 = time.perf_counter()
         lengths = doc.lengths
@@ -220,6 +270,7 @@ class InfiniRetri:
         weights: torch.Tensor | None = None
         processed = read = 0
         for ci, chunk in enumerate(chunks):
+            check(cancel)
             context = [*cache, *chunk]
             input_ids, ctx, query_start = parts.build(doc.tokens(context))
             with self._lock:
@@ -259,9 +310,14 @@ class InfiniRetri:
         )
 
     def _answer_input(
-        self, document: DocumentInput, question: str, progress: ProgressCallback | None
+        self,
+        document: DocumentInput,
+        question: str,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
     ) -> tuple[Selection, list[int], int, torch.Tensor]:
-        state = self._read(document, question, progress)
+        state = self._read(document, question, progress, cancel)
+        check(cancel)
         selection = self._selection(state)
         positions = np.arange(len(state.cache))
         chosen = _best_within(
@@ -335,6 +391,8 @@ class InfiniRetri:
             self.layer,
             state.tokens_processed,
             state.seconds,
+            state.memory.peak if state.memory else None,
+            state.memory.start if state.memory else None,
         )
 
     # -- configuration ----------------------------------------------------------------
@@ -392,6 +450,10 @@ class _StopWhen(StoppingCriteria):
 
     def __call__(self, ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
         return torch.full((ids.shape[0],), self.should_stop(), dtype=torch.bool, device=ids.device)
+
+
+def _is_set(token: CancelToken | None) -> Callable[[], bool] | None:
+    return token.is_set if token is not None else None
 
 
 def _best_within(

@@ -19,8 +19,9 @@ def decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
     layers = getattr(base, "layers", None)
     if not isinstance(layers, torch.nn.ModuleList) or len(layers) == 0:
         raise ModelError(
-            f"{type(model).__name__} has no decoder layer stack: InfiniRetri needs a "
-            "transformer with self-attention (state-space and recurrent models have none)"
+            f"{type(model).__name__} has no `model.layers` decoder stack: InfiniRetri supports "
+            "the Llama-style families of transformers (Llama, Qwen2/3, Mistral, Gemma3, "
+            "SmolLM); state-space and recurrent models have no self-attention to read with"
         )
     return layers
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .tokens import encode_one
 
 NEEDLE = (
     "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a "
@@ -40,8 +41,8 @@ def build(
     if not 0.0 <= depth <= 1.0:
         raise InputError(f"depth must be in [0, 1], got {depth}")
     source = text if text is not None else essays()
-    ids: list[int] = tokenizer(source, add_special_tokens=False)["input_ids"]
-    budget = max(1, length - len(tokenizer(" " + needle, add_special_tokens=False)["input_ids"]))
+    ids = encode_one(tokenizer, source)
+    budget = max(1, length - len(encode_one(tokenizer, " " + needle)))
     while len(ids) < budget:
         ids = ids + ids
     hay = tokenizer.decode(ids[:budget])

@@ -14,6 +14,7 @@ import torch
 
 from .errors import InputError
 from .families import render_chat
+from .tokens import encode_control, encode_one
 
 _CTX = "\u2063INFINIRETRI_CONTEXT\u2063"
 _QST = "\u2063INFINIRETRI_QUESTION\u2063"
@@ -44,11 +45,12 @@ def prompt_parts(tokenizer: Any, template: str, question: str) -> PromptParts:
     rendered = render_chat(tokenizer, template.format(context=_CTX, question=_QST))
     prefix, rest = rendered.split(_CTX)
     middle, suffix = rest.split(_QST)
-
-    def ids(text: str) -> list[int]:
-        return list(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else []
-
-    return PromptParts(ids(prefix), ids(middle), ids(suffix), ids(question.strip()))
+    return PromptParts(
+        encode_control(tokenizer, prefix),
+        encode_control(tokenizer, middle),
+        encode_control(tokenizer, suffix),
+        encode_one(tokenizer, question.strip()),
+    )
 
 
 DEFAULT_MARKER = "Question:"

@@ -63,6 +63,10 @@ class Selection:
     tokens_processed: int = 0
     """Tokens that went through the model while reading (cache re-reads included)."""
     seconds: float = 0.0
+    peak_rss_bytes: int | None = None
+    """The process's peak resident set size while reading (sampled; ``None`` if unknown)."""
+    start_rss_bytes: int | None = None
+    """The resident set size when reading began: ``peak - start`` is what reading added."""
 
     @property
     def context(self) -> str:
@@ -84,6 +88,8 @@ class Selection:
             "tokens_read": self.tokens_read,
             "tokens_kept": self.tokens_kept,
             "layer": self.layer,
+            "seconds": round(self.seconds, 3),
+            "peak_rss_bytes": self.peak_rss_bytes,
         }
 
 

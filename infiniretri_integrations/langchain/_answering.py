@@ -5,7 +5,6 @@ Shared by the QA runnable and the tool so that both split reading from writing t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from infiniretri_core import Evidence, InfiniRetri, ProgressCallback, Selection
 from langchain_core.language_models import BaseLanguageModel
 from langchain_core.runnables import RunnableConfig
 
-from .._threads import aiterate
+from .._threads import aiterate, to_thread
 from ._writer import astream_write, awrite, stream_write, write
 
 Writer = BaseLanguageModel[Any] | None
@@ -49,8 +48,8 @@ class Job:
 
     async def aanswer(self) -> tuple[str, list[Evidence]]:
         if self.writer is None:
-            return await asyncio.to_thread(self.answer)
-        selection = await asyncio.to_thread(self._select)
+            return await to_thread(self.answer)
+        selection = await to_thread(self._select)
         text = await awrite(self.writer, self._prompt(selection), self.config)
         return text, selection.evidence
 
@@ -73,7 +72,7 @@ class Job:
             async for item in aiterate(self.stream):
                 yield item
             return
-        selection = await asyncio.to_thread(self._select)
+        selection = await to_thread(self._select)
         async for text in astream_write(self.writer, self._prompt(selection), self.config):
             yield text
         yield selection.evidence

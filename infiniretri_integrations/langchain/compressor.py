@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from infiniretri_core import InfiniRetri
@@ -12,6 +11,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
 from .._engine import shared_engine
+from .._threads import to_thread
 from ._documents import evidence_documents
 from ._events import async_progress_reporter, progress_reporter
 
@@ -48,5 +48,5 @@ class InfiniRetriCompressor(BaseDocumentCompressor):
             return []
         progress = async_progress_reporter(AsyncCallbackManager.configure(callbacks))
         parts = [d.page_content for d in documents]
-        selection = await asyncio.to_thread(lambda: self.engine.select(parts, query, progress))
+        selection = await to_thread(lambda: self.engine.select(parts, query, progress))
         return evidence_documents(top(selection.evidence, self.k, self.order), documents)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, field_validator
 
 from .._engine import shared_engine
+from .._threads import to_thread
 from ._documents import evidence_documents
 from ._events import async_progress_reporter, progress_reporter
 
@@ -100,9 +100,9 @@ class SelfAttentionRetriever(BaseRetriever):
         run_manager: AsyncCallbackManagerForRetrieverRun,
         k: int | None = None,
     ) -> list[Document]:
-        sources = await asyncio.to_thread(self._sources)
+        sources = await to_thread(self._sources)
         progress = async_progress_reporter(run_manager.get_child())
-        selection = await asyncio.to_thread(
+        selection = await to_thread(
             lambda: self.engine.select([d.page_content for d in sources], query, progress)
         )
         return self._results(sources, selection.evidence, k)

@@ -29,7 +29,7 @@ def progress_events() -> ProgressCallback:
     """A callback that sends the event inside the caller's current span.
 
     Calls from a worker thread keep the span when the thread runs in a copy of the caller's
-    context (``asyncio.to_thread`` does).
+    context (``_threads.to_thread`` does).
     """
 
     def report(progress: Progress) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from infiniretri_core import InfiniRetri, InputError
 from infiniretri_core.ranking import Order, top
 from llama_index.core.bridge.pydantic import Field
@@ -11,6 +9,7 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .._engine import shared_engine
+from .._threads import to_thread
 from ._nodes import evidence_nodes, node_texts
 from .events import progress_events
 
@@ -47,4 +46,4 @@ class InfiniRetriNodePostprocessor(BaseNodePostprocessor):
     async def _apostprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
-        return await asyncio.to_thread(lambda: self._postprocess_nodes(nodes, query_bundle))
+        return await to_thread(lambda: self._postprocess_nodes(nodes, query_bundle))

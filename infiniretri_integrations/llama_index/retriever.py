@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from infiniretri_core import InfiniRetri, InputError
@@ -12,6 +11,7 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
 from .._engine import shared_engine
+from .._threads import to_thread
 from ._nodes import evidence_nodes, node_texts
 from .events import progress_events
 
@@ -59,4 +59,4 @@ class SelfAttentionRetriever(BaseRetriever):
         return evidence_nodes(top(selection.evidence, self._top_k, self._order), self._nodes)
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return await asyncio.to_thread(lambda: self._retrieve(query_bundle))
+        return await to_thread(lambda: self._retrieve(query_bundle))

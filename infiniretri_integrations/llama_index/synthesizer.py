@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, QueryType, TextNode
 
 from .._engine import shared_engine
-from .._threads import aiterate
+from .._threads import aiterate, to_thread
 from ._nodes import evidence_nodes, node_texts
 from .events import dispatcher, progress_events
 from .llm import InfiniRetriLLM
@@ -131,7 +130,7 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         if self._streaming:
             nodes = _text_nodes(text_chunks)
             return aiterate(lambda: self._stream(query_str, text_chunks, [], nodes))
-        return (await asyncio.to_thread(lambda: self._answer(query_str, text_chunks)))[0]
+        return (await to_thread(lambda: self._answer(query_str, text_chunks)))[0]
 
     @dispatcher.span
     def synthesize(
@@ -172,7 +171,7 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
             )
             response = AsyncStreamingResponse(agen, source_nodes=found)
         else:
-            text, evidence = await asyncio.to_thread(lambda: self._answer(bundle.query_str, texts))
+            text, evidence = await to_thread(lambda: self._answer(bundle.query_str, texts))
             response = self._response(text, evidence, sources, additional_source_nodes)
         dispatcher.event(SynthesizeEndEvent(query=bundle, response=response))
         return response

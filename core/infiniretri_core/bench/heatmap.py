@@ -30,8 +30,9 @@ def heatmap(results: dict[str, Any], path: str | Path) -> Path:
     grid = np.full((len(depths), len(lengths)), np.nan)
     for c in cells:
         grid[depths.index(c["depth"]), lengths.index(c["length"])] = c["score"]
-    cmap = LinearSegmentedColormap.from_list("niah", ["#F0496E", "#EBB839", "#0CD79F"])
-    cmap.set_bad("#DDDDDD")
+    cmap = LinearSegmentedColormap.from_list(
+        "niah", ["#F0496E", "#EBB839", "#0CD79F"]
+    ).with_extremes(bad="#DDDDDD")
     fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(lengths) + 2.5), 0.5 * len(depths) + 2.2))
     im = ax.imshow(grid, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
     for (i, j), v in np.ndenumerate(grid):

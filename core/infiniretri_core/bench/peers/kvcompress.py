@@ -48,12 +48,13 @@ class _Press:
         self.max_new_tokens = max_new_tokens
         self.kvpress = require("kvpress", INSTALL)
         _shim(self.kvpress)
-        from transformers import pipeline
+        import transformers
 
         from .full import model_window
 
         self.window = model_window(engine)
-        self.pipe = pipeline(
+        build: Any = transformers.pipeline  # kvpress registers its task: not in the stubs
+        self.pipe = build(
             "kv-press-text-generation", model=engine.model, tokenizer=engine.tokenizer
         )
 

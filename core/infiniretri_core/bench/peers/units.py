@@ -1,0 +1,49 @@
+"""The retrieval units every sentence retriever shares: our engine's sentences.
+
+RAG and BM25 rank exactly the sentences our engine reads (same segmentation, same bound on
+sentence length), and fill the same token budget, so only the ranking differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Units:
+    texts: list[str]
+    """Each sentence, surrounding whitespace trimmed."""
+    tokens: np.ndarray
+    """Each sentence's token count."""
+
+
+def units(engine: Any, document: str) -> Units:
+    doc = engine.prepare(document)
+    texts = [doc.text[slice(*doc.span(i))] for i in range(len(doc.sentences))]
+    return Units(texts, doc.lengths.copy())
+
+
+def within_budget(u: Units, ranking: Sequence[int], budget: int | None) -> list[int]:
+    """The best-ranked units whose tokens fit ``budget``, in document order.
+
+    A unit that does not fit is skipped and smaller ones after it may still fill the
+    budget (as our engine's own cache bound does).
+    """
+    if budget is None:
+        return sorted(ranking)
+    chosen, total = [], 0
+    for i in ranking:
+        n = int(u.tokens[i])
+        if total + n <= budget:
+            chosen.append(int(i))
+            total += n
+    return sorted(chosen)
+
+
+def join(u: Units, ids: Sequence[int]) -> str:
+    """The chosen units as one text, as :attr:`Selection.context` joins our evidence."""
+    return " ".join(u.texts[i] for i in ids)

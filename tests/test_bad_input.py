@@ -213,7 +213,7 @@ def test_a_one_megabyte_line_is_cut_into_bounded_pieces(engine: InfiniRetri) -> 
 
 # -- fuzz: random unicode through the whole engine, real model ---------------------------
 
-FUZZ_CASES = 40
+FUZZ_CASES = 150
 fuzz_text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=400
 )

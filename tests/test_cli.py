@@ -72,3 +72,72 @@ def test_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_bad_option_is_a_clear_error(book: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ask", str(book), "-q", "What?", "--top-k", "0"]) == 2
     assert "top_k must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/dev/zero", "not a regular file"), ("/dev/null", "not a regular file")],
+)
+def test_device_files_are_refused(
+    path: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["select", path, "-q", "What?"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_fifo_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert cli.main(["select", str(fifo), "-q", "What?"]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_an_empty_file_is_refused_before_loading_a_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_loading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was loaded for an empty file")
+
+    monkeypatch.setattr(InfiniRetri, "from_pretrained", no_loading)
+    for content in (b"", b" \r\n\t "):
+        (tmp_path / "empty.txt").write_bytes(content)
+        assert cli.main(["ask", str(tmp_path / "empty.txt"), "-q", "What?"]) == 2
+        assert "document is empty" in capsys.readouterr().err
+
+
+def test_offsets_point_into_the_file_with_windows_line_endings(
+    tmp_path: Path, engine: InfiniRetri, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "Intro line.\r\n\r\nThe vault code is 4471.\r\nThe weather was fine.\r\n" * 3
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(text.encode("utf-8") + b"\xff bad byte.\r\n")
+    assert (
+        cli.main(["select", str(path), "-q", "What is the vault code?", "--json"], engine=engine)
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    original = path.read_bytes().decode("utf-8", errors="replace")
+    assert data["evidence"]
+    for e in data["evidence"]:
+        assert original[e["start"] : e["end"]] == e["text"]
+
+
+def test_max_document_tokens_and_interrupt(
+    book: Path,
+    engine: InfiniRetri,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert cli.main(["select", str(book), "-q", "What?", "--max-document-tokens", "100"]) == 2
+    assert "max_document_tokens" in capsys.readouterr().err
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "select", interrupted)
+    assert cli.main(["select", str(book), "-q", "What?"], engine=engine) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -124,18 +124,19 @@ def test_an_interrupted_calibration_write_leaves_no_file(
 
 
 def test_reading_memory_does_not_grow_with_the_document(engine: InfiniRetri) -> None:
-    """In a fresh process (a used one keeps its high-water mark): a document 6x longer
-    must not raise the peak resident memory of reading by more than 10%."""
+    """In a fresh process (a used one keeps its high-water mark): a document 4x longer
+    must not raise the peak resident memory of reading by more than 10%. Both documents are
+    built before reading; the cache budget is small so the short read reaches full steps."""
     code = textwrap.dedent(
         f"""
         import json
         from infiniretri_core import InfiniRetri, haystack
         engine = InfiniRetri.from_pretrained(
-            layer={engine.layer}, chunk_size=256, top_k=32, max_cache_tokens=256
+            layer={engine.layer}, chunk_size=256, top_k=32, max_cache_tokens=128
         )
+        docs = [haystack.build(engine.tokenizer, n, 0.5) for n in (2000, 8000)]
         out = []
-        for length in (1500, 9000):
-            doc = haystack.build(engine.tokenizer, length, 0.5)
+        for doc in docs:
             sel = engine.select(doc, haystack.QUESTION)
             out.append([sel.tokens_read, sel.start_rss_bytes, sel.peak_rss_bytes])
         print(json.dumps(out))
@@ -144,10 +145,9 @@ def test_reading_memory_does_not_grow_with_the_document(engine: InfiniRetri) -> 
     (small_read, start, small_peak), (large_read, _, large_peak) = json.loads(
         run_python(code, {"HF_HUB_OFFLINE": "1"}).strip().splitlines()[-1]
     )
-    assert large_read > 5 * small_read
-    assert small_peak >= start > 0
-    small_growth, large_growth = small_peak - start, large_peak - start
-    assert large_growth <= 1.1 * small_growth + 16 * 2**20, (small_growth, large_growth)
+    assert large_read > 3.5 * small_read
+    assert small_peak > start > 0  # reading itself shows up in the figure
+    assert large_peak <= 1.1 * small_peak, (small_peak, large_peak)
 
 
 def test_each_call_reports_its_memory(engine: InfiniRetri) -> None:

@@ -41,9 +41,7 @@ the chunk (``"own"``, as a single read), or every cached sentence of every quest
 def check_questions(questions: object) -> list[str]:
     """A non-empty sequence of str (a lone str is refused: it would be read letter by letter)."""
     if isinstance(questions, str) or not isinstance(questions, Sequence):
-        raise InputError(
-            f"questions must be a sequence of str, got {type(questions).__name__}"
-        )
+        raise InputError(f"questions must be a sequence of str, got {type(questions).__name__}")
     items = list(questions)
     if not items:
         raise InputError("questions is empty")
@@ -182,4 +180,3 @@ def _step_input(
         positions[None],
         blocks,
     )
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 from infiniretri_core import Cancelled, InfiniRetri, InputError, Progress, haystack
 from infiniretri_core.bench.cases import sentence_ends
@@ -139,3 +140,30 @@ def test_cancel_between_chunks(small: InfiniRetri, doc: str) -> None:
         small.answer_many(doc, QUESTIONS[:2], cancel=event)
     # the lock was released: the engine still reads
     assert small.select_many("One sentence. Two sentences.", QUESTIONS[:1])[0].num_chunks == 1
+
+
+def test_questions_split_into_forwards_that_fit_the_model(
+    small: InfiniRetri, doc: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infiniretri_core import multi, probe
+
+    caches = [[0, 1], [1, 2], [5]]
+    lengths = np.full(8, 10)
+    assert multi._groups(caches, lengths, 100, [5, 5, 5], None) == [[0, 1, 2]]
+    assert multi._groups(caches, lengths, 100, [5, 5, 5], 145) == [[0, 1], [2]]
+    assert multi._groups(caches, lengths, 100, [5, 5, 5], 10) == [[0], [1], [2]]
+
+    sizes: list[int] = []
+    capture = probe.attention_rows
+
+    def spy(model, ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sizes.append(ids.shape[1])
+        return capture(model, ids, *args, **kwargs)
+
+    limit = 450
+    monkeypatch.setattr(small.model.config, "max_position_embeddings", limit)
+    monkeypatch.setattr(multi.probe, "attention_rows", spy)
+    sels = small.select_many(doc, QUESTIONS[:2])
+    assert max(sizes) <= limit
+    assert len(sizes) > sels[0].num_chunks  # some steps needed two forwards
+    assert _kept(sels[0], "48213") and _kept(sels[1], "mango")

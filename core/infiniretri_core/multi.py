@@ -90,40 +90,16 @@ def _loop(
     weights: list[torch.Tensor | None] = [None] * n
     prefix = parts[0].prefix
     processed = read = 0
+    limit = getattr(engine.model.config, "max_position_embeddings", None)
+    blocks_len = [len(p.middle) + len(p.question) + len(p.suffix) for p in parts]
     for ci, chunk in enumerate(chunks):
         check(cancel)
-        union = sorted(set().union(*caches))
-        context = [*union, *chunk]
-        ctx_lengths = lengths[context]
-        col_start = len(prefix) + np.concatenate([[0], np.cumsum(ctx_lengths)[:-1]])
-        slot = {sid: i for i, sid in enumerate(context)}
-        views = [[*c, *chunk] if view == "own" else context for c in caches]
-        cols = [_columns(col_start, ctx_lengths, [slot[s] for s in v]) for v in views]
-        ids, mask, positions, blocks = _step_input(prefix, doc.tokens(context), parts, cols)
-        query_start = blocks[0][0]
-        with engine._lock:
-            rows = probe.attention_rows(
-                engine.model, ids, query_start, [engine.layer], mask, positions
+        chunk_len = int(lengths[chunk].sum())
+        for group in _groups(caches, lengths, len(prefix) + chunk_len, blocks_len, limit):
+            processed += _step(
+                engine, doc, prefix, chunk, group, parts, caches, peaks, weights, view
             )
-        summed = rows[engine.layer][0].sum(dim=0)  # heads summed: (Q_all, K)
-        for j, (q0, q1) in enumerate(blocks):
-            rows_j = summed[q0 - query_start : q1 - query_start]
-            if weights[j] is None and cfg.use_question_weight:
-                weights[j] = scoring.question_weights(rows_j, slice(q0, q1))
-            strip = rows_j[:, cols[j]]
-            scores = scoring.token_scores(
-                strip, slice(0, strip.shape[1]), cfg.phrase_token_num, weights[j]
-            )
-            ctx_j = views[j]
-            lengths_j = lengths[ctx_j]
-            owner = torch.from_numpy(np.repeat(np.arange(len(ctx_j)), lengths_j))
-            sent_peaks = scoring.sentence_peaks(scores, owner, len(ctx_j)).numpy()
-            hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
-            hit = _best_within(hit, lengths_j, sent_peaks, cfg.max_cache_tokens)
-            caches[j] = [ctx_j[i] for i in hit]
-            peaks[j] = sent_peaks[hit]
-        processed += ids.shape[1]
-        read += int(lengths[chunk].sum())
+        read += chunk_len
         if progress is not None:
             kept = sorted(set().union(*caches))
             progress(
@@ -137,6 +113,80 @@ def _loop(
             )
     starts = np.asarray([c.start for c in chunks], dtype=np.int64)
     return caches, peaks, len(chunks), starts, processed
+
+
+def _groups(
+    caches: list[list[int]],
+    lengths: np.ndarray,
+    fixed: int,
+    blocks_len: list[int],
+    limit: int | None,
+) -> list[list[int]]:
+    """Questions packed in order into forwards whose input fits ``limit`` tokens (the model's
+    positions): usually one; more only when the caches hardly overlap and are large."""
+    groups: list[list[int]] = [[]]
+    seen: set[int] = set()
+    size = fixed
+    for j, cache in enumerate(caches):
+        new = [s for s in cache if s not in seen]
+        extra = int(lengths[new].sum()) + blocks_len[j] if new else blocks_len[j]
+        if limit is not None and groups[-1] and size + extra > limit:
+            groups.append([])
+            seen, size = set(), fixed
+            extra = int(lengths[cache].sum()) + blocks_len[j] if cache else blocks_len[j]
+        groups[-1].append(j)
+        seen.update(cache)
+        size += extra
+    return groups
+
+
+def _step(
+    engine: InfiniRetri,
+    doc: PreparedDocument,
+    prefix: list[int],
+    chunk: list[int],
+    group: list[int],
+    parts: list[PromptParts],
+    caches: list[list[int]],
+    peaks: list[np.ndarray],
+    weights: list[torch.Tensor | None],
+    view: View,
+) -> int:
+    """One forward for the questions of ``group``; updates their caches, peaks and weights in
+    place and returns the number of tokens that went through the model."""
+    cfg = engine.config
+    lengths = doc.lengths
+    union = sorted(set().union(*(caches[j] for j in group)))
+    context = [*union, *chunk]
+    ctx_lengths = lengths[context]
+    col_start = len(prefix) + np.concatenate([[0], np.cumsum(ctx_lengths)[:-1]])
+    slot = {sid: i for i, sid in enumerate(context)}
+    views = {j: [*caches[j], *chunk] if view == "own" else context for j in group}
+    cols = [_columns(col_start, ctx_lengths, [slot[s] for s in views[j]]) for j in group]
+    ids, mask, positions, blocks = _step_input(
+        prefix, doc.tokens(context), [parts[j] for j in group], cols
+    )
+    query_start = blocks[0][0]
+    with engine._lock:
+        rows = probe.attention_rows(engine.model, ids, query_start, [engine.layer], mask, positions)
+    summed = rows[engine.layer][0].sum(dim=0)  # heads summed: (Q_all, K)
+    for j, (q0, q1), cols_j in zip(group, blocks, cols, strict=True):
+        rows_j = summed[q0 - query_start : q1 - query_start]
+        if weights[j] is None and cfg.use_question_weight:
+            weights[j] = scoring.question_weights(rows_j, slice(q0, q1))
+        strip = rows_j[:, cols_j]
+        scores = scoring.token_scores(
+            strip, slice(0, strip.shape[1]), cfg.phrase_token_num, weights[j]
+        )
+        ctx_j = views[j]
+        lengths_j = lengths[ctx_j]
+        owner = torch.from_numpy(np.repeat(np.arange(len(ctx_j)), lengths_j))
+        sent_peaks = scoring.sentence_peaks(scores, owner, len(ctx_j)).numpy()
+        hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
+        hit = _best_within(hit, lengths_j, sent_peaks, cfg.max_cache_tokens)
+        caches[j] = [ctx_j[i] for i in hit]
+        peaks[j] = sent_peaks[hit]
+    return int(ids.shape[1])
 
 
 def _columns(col_start: np.ndarray, ctx_lengths: np.ndarray, slots: list[int]) -> torch.Tensor:

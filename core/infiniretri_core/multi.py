@@ -144,7 +144,7 @@ def _step(
     engine: InfiniRetri,
     doc: PreparedDocument,
     prefix: list[int],
-    chunk: list[int],
+    chunk: Sequence[int],
     group: list[int],
     parts: list[PromptParts],
     caches: list[list[int]],

@@ -167,3 +167,35 @@ def test_questions_split_into_forwards_that_fit_the_model(
     assert max(sizes) <= limit
     assert len(sizes) > sels[0].num_chunks  # some steps needed two forwards
     assert _kept(sels[0], "48213") and _kept(sels[1], "mango")
+
+
+def test_shared_step_rows_equal_eager_attention(engine: InfiniRetri) -> None:
+    """The captured rows under the 4D mask and position ids equal eager attention given the
+    same (additive) mask: the probe and SDPA honour the mask that keeps questions apart."""
+    import torch
+    from infiniretri_core import multi, probe
+    from infiniretri_core.prompt import prompt_parts
+    from transformers import AutoModelForCausalLM
+
+    tok = engine.tokenizer
+    parts = [prompt_parts(tok, engine.config.prompt_template, q) for q in QUESTIONS[:2]]
+    context = tok(" ".join(f for f, _, _ in FACTS[:3]), add_special_tokens=False)["input_ids"]
+    start = len(parts[0].prefix)
+    own = [torch.arange(start, start + len(context)), torch.arange(start + 5, start + len(context))]
+    ids, mask, positions, blocks = multi._step_input(parts[0].prefix, context, parts, own)
+    assert positions[0, blocks[0][0]] == positions[0, blocks[1][0]]  # same positions per block
+    layer = engine.layer
+    rows = probe.attention_rows(engine.model, ids, blocks[0][0], [layer], mask, positions)[layer]
+    eager = AutoModelForCausalLM.from_pretrained(
+        engine.model.config._name_or_path, dtype=torch.float32, attn_implementation="eager"
+    ).eval()
+    additive = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+    with torch.inference_mode():
+        out = eager(
+            input_ids=ids, attention_mask=additive, position_ids=positions, output_attentions=True
+        )
+    ref = out.attentions[layer][:, :, blocks[0][0] :, :]
+    torch.testing.assert_close(rows, ref.float(), atol=1e-4, rtol=0)
+    second = rows[0, :, blocks[1][0] - blocks[0][0] :, :]
+    assert second[:, :, start : start + 5].abs().max() == 0  # masked cache columns unseen
+    assert second[:, :, blocks[0][0] : blocks[0][1]].abs().max() == 0  # the other block unseen

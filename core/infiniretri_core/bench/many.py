@@ -106,6 +106,7 @@ def _run(label: str, fn: Any, marks: Sequence[str]) -> dict[str, Any]:
         "needle_in_cache": [_kept(s, m) for s, m in zip(sels, marks, strict=True)],
         "cache_tokens": [s.tokens_kept for s in sels],
         "max_union_cache_tokens": max(steps) if steps else 0,
+        "tokens_per_step": max(s.tokens_processed // s.num_chunks for s in sels),
         "peak_rss_added_mb": round(max(added) / 2**20) if added else None,
         "peak_rss_mb": round(max(s.peak_rss_bytes or 0 for s in sels) / 2**20),
     }
@@ -132,18 +133,14 @@ def run(
     for size in sizes:
         if not 1 <= size <= n:
             raise InputError(f"a group size is in 1..{n}, got {size}")
-        processed: list[int] = []
 
-        def many(progress: Any, size: int = size, processed: list[int] = processed) -> list[Any]:
+        def many(progress: Any, size: int = size) -> list[Any]:
             sels: list[Any] = []
             for g in range(0, n, size):
-                group = engine.select_many(doc, questions[g : g + size], progress)
-                processed.append(group[0].tokens_processed // group[0].num_chunks)
-                sels.extend(group)
+                sels.extend(engine.select_many(doc, questions[g : g + size], progress))
             return sels
 
         row = _run(f"select_many N={size}", many, marks)
-        row["tokens_per_step"] = max(processed)
         rows.append(row)
     base, base_cpu = rows[0]["questions_per_min"], rows[0]["questions_per_cpu_min"]
     for row in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,50 @@ class InfiniRetri:
             text = self._generate(input_ids, max_new_tokens, None, _is_set(token))
         check(token)
         return self._answer(text, selection, writer, n_tokens)
+
+    def select_many(
+        self,
+        document: DocumentInput,
+        questions: Sequence[str],
+        progress: ProgressCallback | None = None,
+        *,
+        cancel: CancelToken | None = None,
+    ) -> list[Selection]:
+        """:meth:`select` for several questions over one reading (one Selection each, in order).
+
+        The document is prepared once and every chunk goes through the model once for all
+        questions (see ``multi.py``); each question keeps its own cache. ``progress`` gets
+        one report per chunk, ``tokens_kept`` being the union of the caches.
+        """
+        from .multi import read_many
+
+        states = read_many(self, document, questions, progress, resolve(cancel))
+        return [self._selection(s) for s in states]
+
+    def answer_many(
+        self,
+        document: DocumentInput,
+        questions: Sequence[str],
+        progress: ProgressCallback | None = None,
+        max_new_tokens: int | None = None,
+        *,
+        cancel: CancelToken | None = None,
+    ) -> list[Answer]:
+        """:meth:`answer` for several questions over one reading; answers are generated one
+        question after the other (greedy), each from its own cache."""
+        from .multi import read_many
+
+        token = resolve(cancel)
+        states = read_many(self, document, questions, progress, token)
+        answers = []
+        for state in states:
+            check(token)
+            selection, writer, n_tokens, input_ids = self._writer_input(state)
+            with self._lock:
+                text = self._generate(input_ids, max_new_tokens, None, _is_set(token))
+            check(token)
+            answers.append(self._answer(text, selection, writer, n_tokens))
+        return answers
 
     def stream_answer(
         self,
@@ -318,6 +362,10 @@ class InfiniRetri:
     ) -> tuple[Selection, list[int], int, torch.Tensor]:
         state = self._read(document, question, progress, cancel)
         check(cancel)
+        return self._writer_input(state)
+
+    def _writer_input(self, state: _ReadState) -> tuple[Selection, list[int], int, torch.Tensor]:
+        """The selection, the writer's sentences, their token count and the writer's input."""
         selection = self._selection(state)
         positions = np.arange(len(state.cache))
         chosen = _best_within(

@@ -127,8 +127,13 @@ def attention_rows(
     query_start: int,
     layers: list[int],
     attention_mask: torch.Tensor | None = None,
+    position_ids: torch.Tensor | None = None,
 ) -> dict[int, torch.Tensor]:
-    """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows."""
+    """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows.
+
+    A 4D ``attention_mask`` (bool, ``(1, 1, T, T)``) is used as is by every layer and by the
+    captured rows; with ``position_ids`` several query blocks can share one context.
+    """
     n_layers = len(decoder_layers(model))
     for layer in layers:
         if not 0 <= layer < n_layers:
@@ -136,7 +141,12 @@ def attention_rows(
     cap = _Capture(frozenset(layers), query_start, max(layers))
     base = getattr(model, "base_model", model)
     with _capturing(cap), torch.inference_mode(), contextlib.suppress(_StopForward):
-        base(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        base(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            use_cache=False,
+        )
     missing = sorted(set(layers) - set(cap.rows))
     if missing:
         raise ModelError(

@@ -45,11 +45,17 @@ def add_parser(
     compare.add_argument(
         "--no-isolate", action="store_true", help="one process for all (no per-system RSS)"
     )
+    many = cmds.add_parser("many", help="several questions, one reading: select_many vs select")
+    many.add_argument("--length", default="16k", help="haystack tokens (default 16k)")
+    many.add_argument("--sizes", default="8,4", help="questions per select_many call")
     for p, out in ((niah, "results/niah"), (ruler, "results/ruler"), (compare, "results/compare")):
         p.add_argument("--out", default=out, help=f"results folder (default {out})")
         engine_options(p)
         p.add_argument("--max-new-tokens", type=int, default=30, help="answer tokens (default 30)")
         p.add_argument("--no-progress", action="store_true")
+    many.add_argument("--out", default="results/many", help="results folder (default results/many)")
+    engine_options(many)
+    many.add_argument("--max-new-tokens", type=int, help=argparse.SUPPRESS)  # read by _options
     return bench
 
 
@@ -57,6 +63,12 @@ def run(args: argparse.Namespace, engine: Any) -> int:
     """Run the chosen benchmark with ``engine``; prints a summary, writes files to --out."""
     from . import compare, niah, ruler
 
+    if args.bench == "many":
+        from . import many
+
+        data = many.run(engine, parse_lengths(args.length)[0], args.out, _ints(args.sizes))
+        print(json.dumps(data["rows"], ensure_ascii=False))
+        return 0
     show = not args.no_progress
     if args.bench == "niah":
         data = niah.run_grid(

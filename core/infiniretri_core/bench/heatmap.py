@@ -42,7 +42,8 @@ def heatmap(results: dict[str, Any], path: str | Path) -> Path:
     ax.set_yticks(range(len(depths)), [f"{d}%" for d in depths])
     ax.set_xlabel("Context length (tokens)")
     ax.set_ylabel("Needle depth")
-    model = str(results.get("config", {}).get("model", "")).rstrip("/").split("/")[-1]
+    name = results.get("config", {}).get("model") or results.get("model") or "model"
+    model = str(name).rstrip("/").split("/")[-1]
     mean = float(np.nanmean(grid))
     ax.set_title(f"InfiniRetri NIH, {model}: average score {mean:.3f}", fontsize=10)
     fig.colorbar(im, ax=ax, label="score")

@@ -1,4 +1,4 @@
-"""``infiniretri bench niah | ruler | compare``: the benchmark commands of the CLI."""
+"""``infiniretri bench niah | ruler | compare | many | scale | floor``: the benchmark commands."""
 
 from __future__ import annotations
 
@@ -56,6 +56,20 @@ def add_parser(
     many.add_argument("--out", default="results/many", help="results folder (default results/many)")
     engine_options(many)
     many.add_argument("--max-new-tokens", type=int, help=argparse.SUPPRESS)  # read by _options
+    scale = cmds.add_parser("scale", help="one long read next to shorter ones: time, RSS")
+    scale.add_argument("--lengths", default="32k,1M", help="e.g. 32k,128k,1M")
+    scale.add_argument("--depth", type=int, default=50, help="needle depth (percentage)")
+    scale.add_argument("--no-isolate", action="store_true", help="one process for all lengths")
+    scale.add_argument("--out", default="results/scale", help="results folder")
+    scale.add_argument("--max-new-tokens", type=int, default=30, help="answer tokens")
+    scale.add_argument("--no-progress", action="store_true")
+    engine_options(scale)
+    floor = cmds.add_parser("floor", help="select vs bare forwards of its inputs to the layer")
+    floor.add_argument("--length", default="16k", help="haystack tokens (default 16k)")
+    floor.add_argument("--repeats", type=int, default=2, help="best of this many runs each")
+    floor.add_argument("--out", default="results/floor", help="results folder")
+    engine_options(floor)
+    floor.add_argument("--max-new-tokens", type=int, help=argparse.SUPPRESS)
     return bench
 
 
@@ -69,7 +83,27 @@ def run(args: argparse.Namespace, engine: Any) -> int:
         data = many.run(engine, parse_lengths(args.length)[0], args.out, _ints(args.sizes))
         print(json.dumps(data["rows"], ensure_ascii=False))
         return 0
+    if args.bench == "floor":
+        from . import floor
+
+        data = floor.run(engine, parse_lengths(args.length)[0], args.out, args.repeats)
+        print(json.dumps({k: v for k, v in data.items() if k != "config"}, ensure_ascii=False))
+        return 0
     show = not args.no_progress
+    if args.bench == "scale":
+        from . import scale
+
+        data = scale.run_scale(
+            engine,
+            parse_lengths(args.lengths),
+            args.out,
+            depth=args.depth,
+            max_new_tokens=args.max_new_tokens,
+            isolate=not args.no_isolate,
+            show_progress=show,
+        )
+        print(json.dumps({"rows": data["rows"], "ratios": data["ratios"]}, ensure_ascii=False))
+        return 0
     if args.bench == "niah":
         data = niah.run_grid(
             engine,

@@ -7,6 +7,7 @@ LlamaIndex suites, which construct objects themselves, do not load a second mode
 from __future__ import annotations
 
 import pytest
+import torch
 from infiniretri_core import InfiniRetri
 
 from infiniretri_integrations._engine import shared_engine
@@ -15,6 +16,15 @@ from infiniretri_integrations._engine import shared_engine
 @pytest.fixture(scope="session")
 def engine() -> InfiniRetri:
     return shared_engine()
+
+
+@pytest.fixture(scope="session")
+def fp32_engine(engine: InfiniRetri) -> InfiniRetri:
+    """The session's model in fp32, for checks that compare kernels to 1e-4: bf16 (the
+    default on CPUs with AMX) rounds differently with each input shape."""
+    if engine.model.dtype == torch.float32:
+        return engine
+    return InfiniRetri.from_pretrained(dtype="float32", layer=engine.layer)
 
 
 @pytest.fixture(scope="session")

@@ -30,16 +30,18 @@ FACTS = [
 QUESTIONS = [q for _, q, _ in FACTS]
 
 
+SMALL = {"chunk_size": 256, "top_k": 32, "max_cache_tokens": 192}
+
+
 @pytest.fixture(scope="module")
 def small(engine: InfiniRetri) -> InfiniRetri:
-    return InfiniRetri(
-        engine.model,
-        engine.tokenizer,
-        layer=engine.layer,
-        chunk_size=256,
-        top_k=32,
-        max_cache_tokens=192,
-    )
+    return InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def exact(fp32_engine: InfiniRetri) -> InfiniRetri:
+    """``small`` in fp32, for comparisons at 1e-4."""
+    return InfiniRetri(fp32_engine.model, fp32_engine.tokenizer, layer=fp32_engine.layer, **SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def test_one_question_equals_the_single_path(small: InfiniRetri, doc: str) -> No
     assert many.tokens_processed == single.tokens_processed
 
 
-def test_question_blocks_do_not_see_each_other(small: InfiniRetri) -> None:
+def test_question_blocks_do_not_see_each_other(exact: InfiniRetri) -> None:
     """One chunk, no cache: each question's rows must equal its single read exactly, which
     fails if a block attends to another block or its positions do not follow the context."""
     text = (
@@ -93,10 +95,10 @@ def test_question_blocks_do_not_see_each_other(small: InfiniRetri) -> None:
         "Marta's favourite fruit is the yellow mango from Kerala. "
         "Everyone agreed it had been worth the effort. "
     ) * 3
-    sels = small.select_many(text, QUESTIONS[:2])
+    sels = exact.select_many(text, QUESTIONS[:2])
     assert sels[0].num_chunks == 1
     for sel, q in zip(sels, QUESTIONS[:2], strict=True):
-        single = small.select(text, q)
+        single = exact.select(text, q)
         assert [e.sentence for e in sel.evidence] == [e.sentence for e in single.evidence]
         assert [e.score for e in sel.evidence] == pytest.approx(
             [e.score for e in single.evidence], abs=1e-4
@@ -169,7 +171,7 @@ def test_questions_split_into_forwards_that_fit_the_model(
     assert _kept(sels[0], "48213") and _kept(sels[1], "mango")
 
 
-def test_shared_step_rows_equal_eager_attention(engine: InfiniRetri) -> None:
+def test_shared_step_rows_equal_eager_attention(fp32_engine: InfiniRetri) -> None:
     """The captured rows under the 4D mask and position ids equal eager attention given the
     same (additive) mask: the probe and SDPA honour the mask that keeps questions apart."""
     import torch
@@ -177,6 +179,7 @@ def test_shared_step_rows_equal_eager_attention(engine: InfiniRetri) -> None:
     from infiniretri_core.prompt import prompt_parts
     from transformers import AutoModelForCausalLM
 
+    engine = fp32_engine
     tok = engine.tokenizer
     parts = [prompt_parts(tok, engine.config.prompt_template, q) for q in QUESTIONS[:2]]
     context = tok(" ".join(f for f, _, _ in FACTS[:3]), add_special_tokens=False)["input_ids"]

@@ -24,6 +24,12 @@ from .families import check_capturable, decoder_layers
 
 ATTN_IMPLEMENTATION = "infiniretri_sdpa"
 
+PAD_MULTIPLE = 64
+"""Step inputs are right-padded to a multiple of this. Causal attention keeps padding out of
+every real token's computation, and the kernels meet a few dozen shapes instead of one per
+step: CPU kernels keep state per shape, so unpadded reads grew resident memory with the
+document's length (bf16 on AMX: 742 MB at 2k tokens, 1,038 MB at 32k)."""
+
 
 class _StopForward(Exception):
     """Raised after the last probed layer: nothing above it is needed while reading."""
@@ -140,17 +146,39 @@ def attention_rows(
             raise ModelError(f"layer {layer} is outside the model's {n_layers} layers")
     cap = _Capture(frozenset(layers), query_start, max(layers))
     base = getattr(model, "base_model", model)
+    n = input_ids.shape[1]
+    ids, mask, positions = _pad(input_ids, attention_mask, position_ids, PAD_MULTIPLE)
     with _capturing(cap), torch.inference_mode(), contextlib.suppress(_StopForward):
-        base(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            position_ids=position_ids,
-            use_cache=False,
-        )
+        base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
     missing = sorted(set(layers) - set(cap.rows))
     if missing:
         raise ModelError(
             f"attention of layer(s) {missing} was not captured: the model does not call "
             f"the '{ATTN_IMPLEMENTATION}' attention implementation"
         )
-    return cap.rows
+    # real rows never attend to the padding (it comes after them): drop its rows and columns
+    return {i: rows[:, :, : n - query_start, :n] for i, rows in cap.rows.items()}
+
+
+def _pad(
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    position_ids: torch.Tensor | None,
+    multiple: int,
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    """Right-pad to a multiple of ``multiple``; padding rows attend causally to everything."""
+    batch, n = input_ids.shape
+    extra = -n % multiple
+    if extra == 0:
+        return input_ids, attention_mask, position_ids
+    ids = torch.cat([input_ids, input_ids.new_zeros((batch, extra))], dim=1)
+    if attention_mask is not None:
+        total = n + extra
+        mask = torch.zeros((1, 1, total, total), dtype=torch.bool, device=attention_mask.device)
+        mask[..., :n, :n] = attention_mask
+        mask[..., n:, :] = torch.ones(extra, total, dtype=torch.bool).tril(n)
+        attention_mask = mask
+    if position_ids is not None:
+        step = torch.arange(1, extra + 1, device=position_ids.device)
+        position_ids = torch.cat([position_ids, position_ids[:, -1:] + step], dim=1)
+    return ids, attention_mask, position_ids

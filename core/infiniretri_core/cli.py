@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import mmap
-import stat
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from .errors import InfiniRetriError, InputError
+from .errors import InfiniRetriError
+from .files import read_text_file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,9 +27,11 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-new-tokens", type=int)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         sp.add_argument("--no-progress", action="store_true")
+    from .batch.cli import add_parser as add_batch
     from .bench.cli import add_parser
 
     add_parser(sub, _engine_options)
+    add_batch(sub, _engine_options)
     return p
 
 
@@ -43,33 +43,6 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--answer-max-tokens", type=int)
     sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
     sp.add_argument("--dtype", default="auto")
-
-
-def _read(path: str) -> str:
-    """The file's text exactly (line endings kept, so offsets point into the file).
-
-    Only regular files: a directory, a device (``/dev/zero`` never ends) or a FIFO is
-    refused. The bytes are mapped, not copied, so a large file costs its text only.
-    """
-    if path == "-":
-        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    p = Path(path)
-    try:
-        mode = p.stat().st_mode
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
-    if stat.S_ISDIR(mode):
-        raise InputError(f"{path} is a directory; give one text file")
-    if not stat.S_ISREG(mode):
-        raise InputError(f"{path} is not a regular file (a device, socket or pipe)")
-    try:
-        with p.open("rb") as f:
-            if p.stat().st_size == 0:
-                return ""
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return str(mapped, "utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -108,7 +81,11 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
     from .document import check_text
     from .engine import InfiniRetri
 
-    text = "" if args.command == "bench" else check_text(_read(args.file), "document")
+    if args.command == "batch":  # engines are made per worker, from the options
+        from .batch.cli import run as run_batch
+
+        return run_batch(args, engine, _options(args))
+    text = "" if args.command == "bench" else check_text(read_text_file(args.file), "document")
     if engine is None:  # loaded after the file is known to be readable
         engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
     if args.command == "bench":

@@ -152,5 +152,5 @@ def test_table_shows_systems_that_could_not_run() -> None:
         ],
     }
     text = markdown(data)
-    assert "| ours | 8k | 1 | 1.00 | 1.00 | 2.50 | 1,100 | 800 |" in text
+    assert "| ours | 8k | 1 | 1.00 | 1.00 | 1.00 | 2.50 | 1,100 | 800 |" in text
     assert "| snapkv | all | - | could not run |" in text and "no kvpress" in text

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InfiniRetriError, InputError
-from . import ruler
+from . import multihop, ruler
 from .cases import Case, niah_case
 from .common import engine_config, peak_rss_mb, read_json, write_json
 
@@ -43,6 +43,8 @@ class CaseSpec:
     def build(self, tokenizer: Any) -> Case:
         if self.task == "niah":
             return niah_case(tokenizer, self.length, self.k)
+        if self.task in multihop.TASKS:
+            return multihop.generate(self.task, tokenizer, self.length, self.k)
         return ruler.generate(self.task, tokenizer, self.length, self.k)
 
     @property
@@ -60,8 +62,9 @@ def plan(
     specs = []
     for n in lengths:
         for task in tasks:
-            if task != "niah" and task not in ruler.TASKS:
-                raise InputError(f"unknown task {task!r}; choose niah or {', '.join(ruler.TASKS)}")
+            if task != "niah" and task not in ruler.TASKS and task not in multihop.TASKS:
+                known = ", ".join([*ruler.TASKS, *multihop.TASKS])
+                raise InputError(f"unknown task {task!r}; choose niah or {known}")
             for k in depths if task == "niah" else seeds:
                 specs.append(CaseSpec(task, n, k))
     return specs

@@ -23,28 +23,33 @@ def _range(values: Sequence[int | None]) -> str:
     return f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
 
 
+def _all(recall: float | None) -> float | None:
+    return None if recall is None else float(recall == 1.0)
+
+
 def _label(tokens: int) -> str:
     return f"{tokens / 1000:g}k" if tokens >= 1000 and tokens % 100 == 0 else str(tokens)
 
 
 def markdown(data: dict[str, Any]) -> str:
-    """System x length (score, needle recall, s / 1k, peak RSS, writer tokens), then system
-    x task scores; a system that could not run says why instead of showing numbers."""
+    """System x length (score, needle recall, share of cases with every needed sentence in
+    the context (two-hop: both hops), s / 1k, peak RSS, writer tokens), then system x task
+    scores; a system that could not run says why instead of showing numbers."""
     rows = data["rows"]
     systems = list(dict.fromkeys([*data.get("systems", []), *(r["system"] for r in rows)]))
     lengths = sorted({c["length"] for c in data["cases"]})
     tasks = list(dict.fromkeys(c["task"] for c in data["cases"]))
     lines = [
-        "| system | length | cases | score | needle in context | s / 1k tokens | peak RSS (MB) "
-        "| tokens to the writer |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | length | cases | score | needle in context | all needles in context "
+        "| s / 1k tokens | peak RSS (MB) | tokens to the writer |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     failures: list[str] = []
     for system in systems:
         mine = [r for r in rows if r["system"] == system]
         broken = [r for r in mine if "error" in r and r.get("case") is None]
         if broken:
-            lines.append(f"| {system} | all | - | could not run | | | | |")
+            lines.append(f"| {system} | all | - | could not run | | | | | |")
             failures.append(f"- **{system}**: {broken[0]['error']}")
             continue
         for n in lengths:
@@ -53,11 +58,12 @@ def markdown(data: dict[str, Any]) -> str:
             failures += [f"- **{system}**, {r['case']}: {r['error']}" for r in bad]
             if not ok:
                 if bad:
-                    lines.append(f"| {system} | {_label(n)} | {len(bad)} | failed | | | | |")
+                    lines.append(f"| {system} | {_label(n)} | {len(bad)} | failed | | | | | |")
                 continue
             lines.append(
                 f"| {system} | {_label(n)} | {len(ok)} | {_fmt(_mean([r['score'] for r in ok]))} "
                 f"| {_fmt(_mean([r['recall'] for r in ok]))} "
+                f"| {_fmt(_mean([_all(r['recall']) for r in ok]))} "
                 f"| {_fmt(_mean([r['s_per_1k'] for r in ok]))} "
                 f"| {_range([r['peak_rss_mb'] for r in ok])} "
                 f"| {_range([r['writer_tokens'] for r in ok])} |"

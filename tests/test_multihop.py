@@ -1,0 +1,100 @@
+"""Two-hop cases: the generator's guarantees, and the cache carrying the bridge to the answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from infiniretri_core import InfiniRetri, InputError
+from infiniretri_core.bench import multihop
+from infiniretri_core.bench.compare import CaseSpec, plan
+
+STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the of in on to for and is are was does did do has have which what who whom how "
+        "their his her its that by every at with",
+    )
+)
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in STOP}
+
+
+@pytest.mark.parametrize("task", list(multihop.TASKS))
+def test_cases_are_seeded_and_hide_the_answer_from_the_question(tokenizer, task: str) -> None:  # type: ignore[no-untyped-def]
+    case = multihop.generate(task, tokenizer, 3000, seed=4)
+    assert case == multihop.generate(task, tokenizer, 3000, seed=4)
+    assert case != multihop.generate(task, tokenizer, 3000, seed=5)
+    bridge, answer = case.needles
+    doc = case.document
+    assert doc.count(bridge) == 1 and doc.count(answer) == 1
+    assert case.expected[0] in answer and case.expected[0] not in case.question
+    name = bridge.removesuffix(".").split(" named ")[1]
+    assert answer.startswith(name)
+    assert not _content(answer) & _content(case.question), "the second hop must share no word"
+    assert _content(bridge) & _content(case.question), "the first hop is found by the question"
+    first, second = doc.index(bridge), doc.index(answer)
+    assert (first < second) == (task != "two_hop_reverse")
+    n_tokens = len(tokenizer(doc, add_special_tokens=False)["input_ids"])
+    assert abs(n_tokens - 3000) < 60
+    if task == "two_hop_distractors":
+        named = re.findall(r"The ([a-z ]+) of the ([a-z ]+) is a person named", doc)
+        assert len(named) == 7  # the bridge and six distractors sharing the role or place
+        role, place = re.match(r"The ([a-z ]+) of the ([a-z ]+) is", bridge).groups()  # type: ignore[union-attr]
+        assert all((r == role) != (p == place) for r, p in named if (r, p) != (role, place))
+
+
+def test_pools_give_many_distinct_cases(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    combos = len(multihop._ROLES) * len(multihop._PLACES) * len(multihop._FIRST)
+    combos *= len(multihop._LAST) * sum(len(r.values) for r in multihop.RELATIONS)
+    assert combos > 1_000_000
+    questions = {multihop.generate("two_hop", tokenizer, 600, s).question for s in range(12)}
+    assert len(questions) == 12
+
+
+def test_compare_plans_two_hop_tasks(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    specs = plan([1000], ["two_hop", "two_hop_distractors"], seeds=[0, 1])
+    assert [s.name for s in specs] == [
+        "two_hop-1000-s0",
+        "two_hop-1000-s1",
+        "two_hop_distractors-1000-s0",
+        "two_hop_distractors-1000-s1",
+    ]
+    assert CaseSpec("two_hop", 1000, 0).build(tokenizer) == multihop.generate(
+        "two_hop", tokenizer, 1000, 0
+    )
+    with pytest.raises(InputError, match="two_hop"):
+        plan([1000], ["three_hop"])
+    with pytest.raises(InputError):
+        multihop.generate("two_hop", tokenizer, 100)
+
+
+def _two_templates(tokenizer, length: int) -> list:  # type: ignore[no-untyped-def]
+    """Cases of two different relations (answer templates), bridge first."""
+    cases, seen = [], set()
+    for seed in range(50):
+        case = multihop.generate("two_hop", tokenizer, length, seed)
+        template = case.question.split(" the ")[0]
+        if template not in seen:
+            seen.add(template)
+            cases.append(case)
+        if len(cases) == 2:
+            return cases
+    raise AssertionError("the pools gave one template only")
+
+
+def test_the_bridge_is_in_the_cache_when_the_answer_chunk_is_read(engine: InfiniRetri) -> None:
+    """Read all of it: both hops are kept, the answer in a later chunk than the bridge. Read
+    up to the answer's sentence (chunks are packed greedily from the start, so they are the
+    same): the bridge is in the cache the answer's chunk is read with."""
+    for case in _two_templates(engine.tokenizer, 2600):
+        bridge, answer = case.needles
+        full = engine.select(case.document, case.question)
+        chunk = {n: [e.chunk for e in full.evidence if n in e.text] for n in case.needles}
+        assert chunk[bridge] and chunk[answer], (case.name, [e.text for e in full.evidence])
+        assert chunk[bridge][0] < chunk[answer][0]  # the answer came chunks later
+        before = engine.select(case.document[: case.document.index(answer)], case.question)
+        assert before.num_chunks in (chunk[answer][0], chunk[answer][0] + 1)
+        assert any(bridge in e.text for e in before.evidence), case.name

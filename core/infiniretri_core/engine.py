@@ -19,7 +19,7 @@ from .config import InfiniRetriConfig, LayerSpec
 from .document import DocumentInput, PreparedDocument, check_text, prepare
 from .errors import ConfigError, InputError
 from .families import decoder_layers, stop_token_ids
-from .memory import PeakRss
+from .memory import PeakRss, trim
 from .prompt import PromptParts, prompt_parts
 from .tokens import encode_one
 from .types import Answer, Evidence, Progress, Selection
@@ -332,6 +332,7 @@ class InfiniRetri:
             peaks = sent_peaks[hit]
             processed += input_ids.shape[1]
             read += int(ctx_lengths[len(context) - len(chunk) :].sum())
+            trim(ci)
             if progress is not None:
                 progress(
                     Progress(

@@ -86,3 +86,32 @@ class PeakRss:
         if self._thread is not None:
             self._thread.join()
         self._note()
+
+
+TRIM_EVERY = 8
+"""Steps between two returns of freed heap memory to the OS (see :func:`trim`)."""
+
+
+def _malloc_trim() -> Callable[[int], object] | None:
+    try:
+        import ctypes
+
+        trim: Callable[[int], object] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def trim(step: int) -> None:
+    """Every ``TRIM_EVERY`` steps, hand the heap's free pages back to the OS (glibc only).
+
+    Each step frees tensors of sizes that change with the cache; glibc keeps the freed
+    pages, fragmented, so a long read's resident memory crept up with its length (bf16,
+    128k tokens: 876 -> 1,029 MB over 112 steps, peak 1,063 MB). Trimming keeps it flat
+    (733 -> 740 MB, peak 932 MB) at no measurable cost (43.5 s against 45.8 s).
+    """
+    if _TRIM is not None and step % TRIM_EVERY == TRIM_EVERY - 1:
+        _TRIM(0)

@@ -29,7 +29,7 @@ from .chunking import pack
 from .document import DocumentInput, PreparedDocument
 from .engine import InfiniRetri, ProgressCallback, _best_within, _ReadState
 from .errors import InputError
-from .memory import PeakRss
+from .memory import PeakRss, trim
 from .prompt import PromptParts
 from .types import Progress
 
@@ -100,6 +100,7 @@ def _loop(
                 engine, doc, prefix, chunk, group, parts, caches, peaks, weights, view
             )
         read += chunk_len
+        trim(ci)
         if progress is not None:
             kept = sorted(set().union(*caches))
             progress(

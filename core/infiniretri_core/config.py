@@ -54,6 +54,10 @@ class InfiniRetriConfig:
     """A piece after a '.' that is at most this long is merged into the sentence (e.g. 'Mr.')."""
     prompt_template: str = DEFAULT_PROMPT
     """Must contain ``{context}`` before ``{question}``, each once."""
+    null_question: str | None = None
+    """Beyond the paper: score tokens by the question's attention minus that of this
+    content-free question (e.g. ``"N/A"``) over the same step (``null.py``). ``None``: the
+    paper's scoring."""
 
     def __post_init__(self) -> None:
         _check_int("chunk_size", self.chunk_size, 16)
@@ -82,6 +86,10 @@ class InfiniRetriConfig:
         ):
             raise ConfigError(f"layer must be an int, 'auto' or 'last', got {self.layer!r}")
         _check_template(self.prompt_template)
+        if self.null_question is not None and (
+            not isinstance(self.null_question, str) or not self.null_question.strip()
+        ):
+            raise ConfigError("null_question must be a non-empty str or None")
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from . import calibration, models, probe, scoring
+from . import calibration, models, null, probe, scoring
 from .cancel import CancelToken, check, resolve
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
@@ -313,16 +313,31 @@ class InfiniRetri:
         peaks = np.zeros(0, dtype=np.float32)
         weights: torch.Tensor | None = None
         processed = read = 0
+        null_parts = None if cfg.null_question is None else self._parts(cfg.null_question)
+        null_weights: torch.Tensor | None = None
         for ci, chunk in enumerate(chunks):
             check(cancel)
             context = [*cache, *chunk]
-            input_ids, ctx, query_start = parts.build(doc.tokens(context))
-            with self._lock:
-                rows = probe.attention_rows(self.model, input_ids, query_start, [self.layer])
-            summed = rows[self.layer][0].sum(dim=0)  # heads summed: (Q, K)
-            if weights is None and cfg.use_question_weight:
-                weights = scoring.question_weights(summed, slice(query_start, None))
-            scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
+            if null_parts is not None:
+                with self._lock:
+                    summed, null_rows, ctx, q_cols, n_cols, n_tokens = null.step_rows(
+                        self.model, self.layer, parts, null_parts, doc.tokens(context)
+                    )
+                if weights is None and cfg.use_question_weight:
+                    weights = scoring.question_weights(summed, q_cols)
+                    null_weights = scoring.question_weights(null_rows, n_cols)
+                scores = null.calibrated_scores(
+                    summed, null_rows, ctx, cfg.phrase_token_num, weights, null_weights
+                )
+            else:
+                input_ids, ctx, query_start = parts.build(doc.tokens(context))
+                n_tokens = input_ids.shape[1]
+                with self._lock:
+                    rows = probe.attention_rows(self.model, input_ids, query_start, [self.layer])
+                summed = rows[self.layer][0].sum(dim=0)  # heads summed: (Q, K)
+                if weights is None and cfg.use_question_weight:
+                    weights = scoring.question_weights(summed, slice(query_start, None))
+                scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
             ctx_lengths = lengths[context]
             owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
             sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()
@@ -330,7 +345,7 @@ class InfiniRetri:
             hit = _best_within(hit, ctx_lengths, sent_peaks, cfg.max_cache_tokens)
             cache = [context[i] for i in hit]
             peaks = sent_peaks[hit]
-            processed += input_ids.shape[1]
+            processed += n_tokens
             read += int(ctx_lengths[len(context) - len(chunk) :].sum())
             trim(ci)
             if progress is not None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from .cases import Case, sentence_ends
-from .ruler import filler
+from .ruler import filler, needle_tokens
 
 
 def _pool(text: str, sep: str | None = None) -> tuple[str, ...]:
@@ -155,10 +155,7 @@ def generate(task: str, tokenizer: Any, length: int, seed: int = 0) -> Case:
         extra.append(_bridge(d_role, d_place, names[i]))
         extra.append(relation.fact.format(name=names[i], value=values[i % len(values)]))
     needles = [bridge, answer, *extra]
-    budget = length - sum(
-        len(tokenizer(" " + s, add_special_tokens=False)["input_ids"]) for s in needles
-    )
-    text = filler(tokenizer, budget)
+    text = filler(tokenizer, length - needle_tokens(tokenizer, needles))
     first, second = (bridge, answer) if variant.bridge_first else (answer, bridge)
     spots = sentence_ends(text)
     if len(spots) < len(needles) + 2:

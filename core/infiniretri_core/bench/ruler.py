@@ -78,6 +78,11 @@ def filler(tokenizer: Any, n_tokens: int) -> str:
     return str(tokenizer.decode(ids[: max(1, n_tokens)]))
 
 
+def needle_tokens(tokenizer: Any, needles: Sequence[str]) -> int:
+    """Tokens the needles add to a haystack (each after a space), to size the filler."""
+    return sum(len(tokenizer(" " + s, add_special_tokens=False)["input_ids"]) for s in needles)
+
+
 def insert(text: str, needles: Sequence[str], rng: random.Random) -> str:
     """Put each needle after a distinct sentence end (or at the very start) of ``text``."""
     spots = [0, *sentence_ends(text)]
@@ -105,10 +110,7 @@ def generate(task: str, tokenizer: Any, length: int, seed: int = 0) -> Case:
     asked = keys[: spec.asked]
     all_needles = [needle(k, v, spec.kind) for k in keys for v in facts[k]]
     needed = tuple(needle(k, v, spec.kind) for k in asked for v in facts[k])
-    budget = length - sum(
-        len(tokenizer(" " + s, add_special_tokens=False)["input_ids"]) for s in all_needles
-    )
-    hay = filler(tokenizer, budget)
+    hay = filler(tokenizer, length - needle_tokens(tokenizer, all_needles))
     return Case(
         task,
         f"{task}-{length}-s{seed}",

@@ -45,11 +45,11 @@ def heatmap(results: dict[str, Any], path: str | Path) -> Path:
     name = results.get("config", {}).get("model") or results.get("model") or "model"
     model = str(name).rstrip("/").split("/")[-1]
     mean = float(np.nanmean(grid))
-    ax.set_title(f"InfiniRetri NIH, {model}: average score {mean:.3f}", fontsize=10)
+    ax.set_title(f"InfiniRetri NIH, {model}\naverage score {mean:.3f}", fontsize=10)
     fig.colorbar(im, ax=ax, label="score")
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
+    fig.savefig(out, dpi=120, bbox_inches="tight")  # long model names stay in the picture
     plt.close(fig)
     return out

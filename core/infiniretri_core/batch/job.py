@@ -12,7 +12,7 @@ from typing import Any
 from ..engine import InfiniRetri
 from ..errors import ConfigError
 from .output import ResultFile
-from .records import BatchRecord, RecordId, check_unique
+from .records import BatchRecord, RecordId, check_unique, record_from_dict
 from .work import BatchSettings, answer_record
 
 EngineFactory = Callable[[], InfiniRetri]
@@ -142,8 +142,6 @@ def run(
     embedded model); with ``ray``, a picklable factory (an :class:`EngineSpec`), called once
     per worker. Pairs already in ``out`` are skipped, so re-running a killed job resumes it.
     """
-    from .records import record_from_dict
-
     items = check_unique(
         r if isinstance(r, BatchRecord) else record_from_dict(r, "record") for r in records
     )

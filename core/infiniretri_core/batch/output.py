@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,20 +27,16 @@ def result_record(
     """A result line. ``seconds`` is the wall time of the reading (shared by ``shared_by``
     questions) and of the answers written from it; ``read_seconds`` the reading alone;
     ``peak_rss_bytes`` the resident memory of the process that read it (sizing workers)."""
-    sel = answer.selection
+    reading = answer.selection.as_dict()  # evidence, tokens, layer, seconds, peak RSS
     return {
         "id": record_id,
         "question": question,
         "answer": answer.text,
-        "evidence": [asdict(e) for e in answer.evidence],
-        "tokens_read": sel.tokens_read,
-        "tokens_kept": sel.tokens_kept,
+        **reading,
         "writer_tokens": answer.writer_tokens,
-        "layer": sel.layer,
-        "read_seconds": round(sel.seconds, 3),
+        "read_seconds": reading["seconds"],
         "seconds": round(seconds, 3),
         "questions_in_reading": shared_by,
-        "peak_rss_bytes": sel.peak_rss_bytes,
     }
 
 

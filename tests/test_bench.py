@@ -97,6 +97,28 @@ def test_ruler_needles(tokenizer: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("task", ["multi_key_dense", "multi_key_uuid_dense", "multi_query_dense"])
+def test_dense_ruler_haystack_is_all_needles(tokenizer: Any, task: str) -> None:
+    """RULER's niah_multikey_2/3: every sentence has the needle's form, keys all differ."""
+    case = ruler.generate(task, tokenizer, 2_000, seed=0)
+    kind = "uuid" if "uuid" in task else "number"
+    form = rf"The special magic {kind} for (\S+) is: (\S+)\."
+    sentences = re.split(r"(?<=\.) ", case.document)
+    assert len(sentences) > 20 and all(re.fullmatch(form, s) for s in sentences)
+    keys = [re.fullmatch(form, s).group(1) for s in sentences]  # type: ignore[union-attr]
+    assert len(set(keys)) == len(keys)
+    asked = [k for k in keys if k in case.question]
+    assert len(asked) == len(case.expected) == len(case.needles)
+    assert all(case.document.count(n) == 1 for n in case.needles)
+    assert abs(len(tokenizer(case.document)["input_ids"]) - 2_000) < 60
+    assert case == ruler.generate(task, tokenizer, 2_000, seed=0)
+
+
+def test_dense_word_keys_run_out_with_a_clear_error(tokenizer: Any) -> None:
+    with pytest.raises(InputError, match="uuid-key task"):
+        ruler.generate("multi_key_dense", tokenizer, 40_000, seed=0)
+
+
 def test_exact_match_score_and_recall() -> None:
     case = Case("multi_value", "x", 10, "doc", "q?", ("1234567", "7654321"), ("A b.", "C d."))
     assert case.score("It is 1234567 and 7654321.") == 1.0

@@ -43,6 +43,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--answer-max-tokens", type=int)
     sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
     sp.add_argument("--dtype", default="auto")
+    sp.add_argument(
+        "--null-question", help="beyond the paper: subtract this question's attention, e.g. N/A"
+    )
+    sp.add_argument(
+        "--heads", help="beyond the paper: score with these heads, e.g. 24.4,15.6 (layer.head)"
+    )
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,6 +61,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_new_tokens",
         "answer_max_tokens",
         "max_document_tokens",
+        "null_question",
+        "heads",
     ):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .heads import normalise as normalise_heads
 
 #: The authors' prompt (``infini_retri/main.py``), used both while reading and for the answer.
 DEFAULT_PROMPT = (
@@ -58,6 +59,9 @@ class InfiniRetriConfig:
     """Beyond the paper: score tokens by the question's attention minus that of this
     content-free question (e.g. ``"N/A"``) over the same step (``null.py``). ``None``: the
     paper's scoring."""
+    heads: tuple[tuple[int, int], ...] | None = None
+    """Beyond the paper: score with these (layer, head) pairs instead of the sum of one
+    layer's heads (``heads.py``); ``layer`` is then ignored. ``None``: the paper's scoring."""
 
     def __post_init__(self) -> None:
         _check_int("chunk_size", self.chunk_size, 16)
@@ -90,6 +94,10 @@ class InfiniRetriConfig:
             not isinstance(self.null_question, str) or not self.null_question.strip()
         ):
             raise ConfigError("null_question must be a non-empty str or None")
+
+        object.__setattr__(self, "heads", normalise_heads(self.heads))
+        if self.heads is not None and self.null_question is not None:
+            raise ConfigError("heads and null_question cannot be combined (yet): choose one")
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""

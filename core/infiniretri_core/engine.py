@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from . import calibration, models, null, probe, scoring
+from . import calibration, heads, models, null, probe, scoring
 from .cancel import CancelToken, check, resolve
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
@@ -59,7 +59,11 @@ class InfiniRetri:
         probe.install(model)
         self.num_layers = len(decoder_layers(model))
         self._lock = threading.RLock()
-        self.layer = self._resolve_layer(self.config.layer)
+        if self.config.heads is not None:
+            heads.check(self.config.heads, self.num_layers, model.config.num_attention_heads)
+            self.layer = max(heads.layers(self.config.heads))  # the deepest layer read
+        else:
+            self.layer = self._resolve_layer(self.config.layer)
         self._stop_ids = stop_token_ids(tokenizer, model)
 
     @classmethod
@@ -332,12 +336,24 @@ class InfiniRetri:
             else:
                 input_ids, ctx, query_start = parts.build(doc.tokens(context))
                 n_tokens = input_ids.shape[1]
+                layers = [self.layer] if cfg.heads is None else heads.layers(cfg.heads)
                 with self._lock:
-                    rows = probe.attention_rows(self.model, input_ids, query_start, [self.layer])
-                summed = rows[self.layer][0].sum(dim=0)  # heads summed: (Q, K)
-                if weights is None and cfg.use_question_weight:
-                    weights = scoring.question_weights(summed, slice(query_start, None))
-                scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
+                    rows = probe.attention_rows(self.model, input_ids, query_start, layers)
+                if cfg.heads is not None:
+                    scores = heads.token_scores(
+                        rows,
+                        cfg.heads,
+                        slice(None),
+                        slice(query_start, None),
+                        ctx,
+                        cfg.phrase_token_num,
+                        cfg.use_question_weight,
+                    )
+                else:
+                    summed = rows[self.layer][0].sum(dim=0)  # heads summed: (Q, K)
+                    if weights is None and cfg.use_question_weight:
+                        weights = scoring.question_weights(summed, slice(query_start, None))
+                    scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
             ctx_lengths = lengths[context]
             owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
             sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()

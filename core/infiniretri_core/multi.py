@@ -23,12 +23,12 @@ from typing import Literal
 import numpy as np
 import torch
 
-from . import probe, scoring
+from . import heads, probe, scoring
 from .cancel import CancelToken, check
 from .chunking import pack
 from .document import DocumentInput, PreparedDocument
 from .engine import InfiniRetri, ProgressCallback, _best_within, _ReadState
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .memory import PeakRss, trim
 from .prompt import PromptParts
 from .types import Progress
@@ -57,6 +57,11 @@ def read_many(
     view: View = "own",
 ) -> list[_ReadState]:
     """One shared reading; one read state per question, in order."""
+    if engine.config.null_question is not None:
+        raise ConfigError(
+            "null_question is not supported by select_many/answer_many yet: "
+            "read each question with select/answer"
+        )
     items = check_questions(questions)
     parts = [engine._parts(q) for q in items]  # every question checked as in the single path
     check(cancel)
@@ -168,17 +173,31 @@ def _step(
         prefix, doc.tokens(context), [parts[j] for j in group], cols
     )
     query_start = blocks[0][0]
+    layers = [engine.layer] if cfg.heads is None else heads.layers(cfg.heads)
     with engine._lock:
-        rows = probe.attention_rows(engine.model, ids, query_start, [engine.layer], mask, positions)
-    summed = rows[engine.layer][0].sum(dim=0)  # heads summed: (Q_all, K)
+        rows = probe.attention_rows(engine.model, ids, query_start, layers, mask, positions)
+    summed = rows[engine.layer][0].sum(dim=0) if cfg.heads is None else None  # (Q_all, K)
     for j, (q0, q1), cols_j in zip(group, blocks, cols, strict=True):
-        rows_j = summed[q0 - query_start : q1 - query_start]
-        if weights[j] is None and cfg.use_question_weight:
-            weights[j] = scoring.question_weights(rows_j, slice(q0, q1))
-        strip = rows_j[:, cols_j]
-        scores = scoring.token_scores(
-            strip, slice(0, strip.shape[1]), cfg.phrase_token_num, weights[j]
-        )
+        own = slice(q0 - query_start, q1 - query_start)
+        if summed is None:
+            assert cfg.heads is not None
+            scores = heads.token_scores(
+                rows,
+                cfg.heads,
+                own,
+                slice(q0, q1),
+                cols_j,
+                cfg.phrase_token_num,
+                cfg.use_question_weight,
+            )
+        else:
+            rows_j = summed[own]
+            if weights[j] is None and cfg.use_question_weight:
+                weights[j] = scoring.question_weights(rows_j, slice(q0, q1))
+            strip = rows_j[:, cols_j]
+            scores = scoring.token_scores(
+                strip, slice(0, strip.shape[1]), cfg.phrase_token_num, weights[j]
+            )
         ctx_j = views[j]
         lengths_j = lengths[ctx_j]
         owner = torch.from_numpy(np.repeat(np.arange(len(ctx_j)), lengths_j))

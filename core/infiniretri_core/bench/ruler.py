@@ -3,6 +3,11 @@
 Needles of one form, "The special magic number for {key} is: {value}.", are put at random
 sentence boundaries chosen with a seed, so a case is the same on every machine. Scoring is
 RULER's string match: the share of expected values found verbatim in the answer.
+
+The ``*_dense`` tasks are RULER's hardest needle variants (``niah_multikey_2/3``): the
+haystack itself is made of needles of the same form with other keys, so every sentence
+looks like the answer to a retriever that ranks sentences by their likeness to the question,
+and only the exact key tells them apart.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class Task:
     """Keys named in the question."""
     kind: str
     """``number`` (7 digits) or ``uuid``."""
+    dense: bool = False
+    """The haystack is distractor needles (other keys, same form) instead of essays."""
+    key_kind: str = "word"
+    """``word`` (adjective-noun, as RULER's word keys) or ``uuid``."""
 
 
 TASKS: dict[str, Task] = {
@@ -46,6 +55,11 @@ TASKS: dict[str, Task] = {
     "multi_key": Task(keys=4, values_per_key=1, asked=1, kind="number"),
     "multi_value": Task(keys=1, values_per_key=3, asked=1, kind="number"),
     "multi_query": Task(keys=2, values_per_key=1, asked=2, kind="number"),
+    "multi_key_dense": Task(keys=1, values_per_key=1, asked=1, kind="number", dense=True),
+    "multi_key_uuid_dense": Task(
+        keys=1, values_per_key=1, asked=1, kind="uuid", dense=True, key_kind="uuid"
+    ),
+    "multi_query_dense": Task(keys=4, values_per_key=1, asked=4, kind="number", dense=True),
 }
 
 
@@ -104,23 +118,64 @@ def generate(task: str, tokenizer: Any, length: int, seed: int = 0) -> Case:
     if length < 200:
         raise InputError(f"a RULER case needs at least 200 tokens, got {length}")
     rng = random.Random(f"{task}:{length}:{seed}")
-    pairs = [(a, n) for a in _ADJECTIVES for n in _NOUNS]
-    keys = [f"{a}-{n}" for a, n in rng.sample(pairs, spec.keys)]
+    keys = _keys(rng, spec.key_kind, spec.keys)
     facts = {k: [_value(rng, spec.kind) for _ in range(spec.values_per_key)] for k in keys}
     asked = keys[: spec.asked]
     all_needles = [needle(k, v, spec.kind) for k in keys for v in facts[k]]
     needed = tuple(needle(k, v, spec.kind) for k in asked for v in facts[k])
-    hay = filler(tokenizer, length - needle_tokens(tokenizer, all_needles))
+    budget = length - needle_tokens(tokenizer, all_needles)
+    if spec.dense:
+        document = _dense(tokenizer, budget, all_needles, set(keys), spec, rng)
+    else:
+        document = insert(filler(tokenizer, budget), all_needles, rng)
     return Case(
         task,
         f"{task}-{length}-s{seed}",
         length,
-        insert(hay, all_needles, rng),
+        document,
         _question(asked, spec.kind, spec.values_per_key > 1),
         tuple(v for k in asked for v in facts[k]),
         needed,
         "exact",
     )
+
+
+def _keys(rng: random.Random, kind: str, n: int, taken: set[str] | None = None) -> list[str]:
+    """``n`` distinct keys not in ``taken``."""
+    taken = taken or set()
+    if kind == "uuid":
+        keys: list[str] = []
+        while len(keys) < n:
+            key = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            if key not in taken and key not in keys:
+                keys.append(key)
+        return keys
+    pairs = [f"{a}-{b}" for a in _ADJECTIVES for b in _NOUNS]
+    free = [p for p in pairs if p not in taken]
+    if len(free) < n:
+        raise InputError(
+            f"only {len(pairs)} word keys exist; this length needs {n + len(taken)} "
+            "(use a uuid-key task for longer documents)"
+        )
+    return rng.sample(free, n)
+
+
+def _dense(
+    tokenizer: Any,
+    budget: int,
+    needles: list[str],
+    keys: set[str],
+    spec: Task,
+    rng: random.Random,
+) -> str:
+    """``needles`` among distractor needles of other keys, about ``budget`` tokens of them."""
+    probe = needle(_keys(random.Random(0), spec.key_kind, 1)[0], _value(rng, spec.kind), spec.kind)
+    per = max(1, needle_tokens(tokenizer, [probe]))
+    others = _keys(rng, spec.key_kind, max(0, budget // per), keys)
+    sentences = [needle(k, _value(rng, spec.kind), spec.kind) for k in others]
+    for sentence in needles:
+        sentences.insert(rng.randint(0, len(sentences)), sentence)
+    return " ".join(sentences)
 
 
 def parse_tasks(text: str) -> list[str]:

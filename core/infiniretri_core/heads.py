@@ -1,0 +1,89 @@
+"""Head-level scoring (option ``heads``), beyond the paper's sum over a layer's heads.
+
+The paper sums all heads of one layer. On SmolLM2-135M no single layer ranks both sentences
+of a two-hop question well: layer 18's sum ranks the bridge sentence first in every probe
+but the answer sentence about the bridge entity near 15th, while single heads of layers 15,
+16 and 24 rank that answer sentence in the top 3 (``benchmarks/head_search.py`` measures
+every head on synthetic two-hop and needle probes and picks a set greedily). Each chosen
+head's phrase scores are normalised to unit sum before they are added, so a head with
+sharper attention does not drown the others; reading runs up to the deepest chosen layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from . import scoring
+from .errors import ConfigError
+
+Head = tuple[int, int]
+
+
+def normalise(heads: object) -> tuple[Head, ...] | None:
+    """``[[24, 4], (15, 6)]`` or ``"24.4,15.6"`` -> ``((24, 4), (15, 6))``; checks the shape."""
+    if heads is None:
+        return None
+    if isinstance(heads, str):
+        try:
+            heads = [tuple(int(x) for x in p.split(".")) for p in heads.split(",") if p.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"heads must look like '24.4,15.6' (layer.head), got {heads!r}"
+            ) from None
+    if not isinstance(heads, Sequence) or not heads:
+        raise ConfigError(f"heads must be a non-empty list of (layer, head) pairs, got {heads!r}")
+    out = []
+    for pair in heads:
+        if (
+            not isinstance(pair, Sequence)
+            or isinstance(pair, str)
+            or len(pair) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in pair)
+        ):
+            raise ConfigError(f"each head must be a (layer, head) pair of ints >= 0, got {pair!r}")
+        out.append((int(pair[0]), int(pair[1])))
+    if len(set(out)) != len(out):
+        raise ConfigError(f"heads has duplicates: {heads!r}")
+    return tuple(out)
+
+
+def check(heads: tuple[Head, ...], num_layers: int, num_heads: int) -> None:
+    for layer, head in heads:
+        if layer >= num_layers or head >= num_heads:
+            raise ConfigError(
+                f"head ({layer}, {head}) does not exist: the model has {num_layers} layers "
+                f"of {num_heads} heads"
+            )
+
+
+def layers(heads: tuple[Head, ...]) -> list[int]:
+    return sorted({layer for layer, _ in heads})
+
+
+def token_scores(
+    rows: dict[int, torch.Tensor],
+    heads: tuple[Head, ...],
+    query_rows: slice,
+    query_cols: slice,
+    context_cols: slice | torch.Tensor,
+    phrase_token_num: int,
+    use_question_weight: bool,
+) -> torch.Tensor:
+    """One score per context token: the chosen heads' phrase scores, each of unit sum, added.
+
+    ``rows`` are :func:`probe.attention_rows` results; ``query_rows`` selects one question's
+    rows, ``query_cols`` its question-to-end columns (for its weights), ``context_cols`` the
+    context columns it sees.
+    """
+    total: torch.Tensor | None = None
+    for layer, head in heads:
+        r = rows[layer][0, head, query_rows]
+        weights = scoring.question_weights(r, query_cols) if use_question_weight else None
+        strip = r[:, context_cols]
+        s = scoring.token_scores(strip, slice(0, strip.shape[1]), phrase_token_num, weights)
+        s = s / s.sum().clamp_min(1e-12)
+        total = s if total is None else total + s
+    assert total is not None
+    return total

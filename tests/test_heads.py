@@ -67,3 +67,13 @@ def test_select_many_refuses_null_question(engine: InfiniRetri) -> None:
     eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, null_question="N/A")
     with pytest.raises(ConfigError, match="select_many"):
         eng.select_many("Some text. More text.", ["What?", "Why?"])
+
+
+def test_cli_passes_heads_and_null_question() -> None:
+    from infiniretri_core import cli
+
+    args = cli._parser().parse_args(["ask", "f.txt", "-q", "Why?", "--heads", "24.4,15.6"])
+    assert cli._options(args)["heads"] == "24.4,15.6"
+    assert InfiniRetriConfig().replace(**cli._options(args)).heads == ((24, 4), (15, 6))
+    args = cli._parser().parse_args(["ask", "f.txt", "-q", "Why?", "--null-question", "N/A"])
+    assert cli._options(args) == {"null_question": "N/A"}

@@ -1,12 +1,14 @@
 """Head-level scoring (option ``heads``), beyond the paper's sum over a layer's heads.
 
-The paper sums all heads of one layer. On SmolLM2-135M no single layer ranks both sentences
-of a two-hop question well: layer 18's sum ranks the bridge sentence first in every probe
-but the answer sentence about the bridge entity near 15th, while single heads of layers 15,
-16 and 24 rank that answer sentence in the top 3 (``benchmarks/head_search.py`` measures
-every head on synthetic two-hop and needle probes and picks a set greedily). Each chosen
-head's phrase scores are normalised to unit sum before they are added, so a head with
-sharper attention does not drown the others; reading runs up to the deepest chosen layer.
+The paper sums all heads of one layer. On SmolLM2-135M no layer sum ranks both sentences of
+a two-hop question well: layer 18's sum ranks the bridge sentence first (mean reciprocal rank
+0.94-1.0) but the answer sentence about the bridge entity poorly (0.10-0.14), while single
+heads rank that answer sentence better (24.4: 0.33; 24.4 with 15.6: 0.52, held out;
+``benchmarks/head_search.py`` measures every head on synthetic two-hop and needle probes and
+picks a set greedily). Each chosen head's phrase scores are normalised to unit sum before
+they are added, so a head with sharper attention does not drown the others; each head's
+question weights are taken from its own rows at every step. Reading runs up to the deepest
+chosen layer.
 """
 
 from __future__ import annotations

@@ -112,6 +112,36 @@ def test_auto_layer_is_a_middle_layer(engine: InfiniRetri) -> None:
     assert 10 <= engine.layer <= 25
 
 
+def test_auto_layer_finds_the_key_not_the_template(engine: InfiniRetri) -> None:
+    # Plain needle probes cannot tell layer 15 from 18 on SmolLM2-135M (MRR 0.96 and 0.94);
+    # dense probes can (0.23 and 0.47), and "auto" must choose a layer that finds the key.
+    import json
+
+    from infiniretri_core import calibration
+
+    data = json.loads(calibration._cache_path(engine).read_text())
+    assert data["version"] == calibration.VERSION
+    assert data["layer"] == engine.layer
+    assert data["by_kind"]["dense"][str(engine.layer)] >= 0.4
+    assert data["by_kind"]["needle"][str(engine.layer)] >= 0.8
+
+
+def test_dense_probes_differ_only_by_key(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from infiniretri_core import calibration
+
+    probes = calibration._dense_probes(tokenizer, random.Random(0), 3)
+    for sentences, at, question in probes:
+        texts = [tokenizer.decode(s) for s in sentences]
+        assert len(texts) >= 50 and sum(map(len, sentences)) >= calibration.CONTEXT_TOKENS
+        assert all(t.startswith(" The locker code of ") for t in texts)
+        key = question.removeprefix("What is the locker code of ").removesuffix("?")
+        assert [i for i, t in enumerate(texts) if f" of {key} is " in t] == [at]
+        first, last = key.split()
+        assert sum(f" of {first} " in t or f" {last} is " in t for t in texts) > 3
+
+
 def test_closing_a_stream_early_frees_the_model(
     engine: InfiniRetri, long_answer: tuple[str, str]
 ) -> None:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every benchmark behind docs/benchmarks.md, with the default options, in one command.
+# Hours on two CPU cores (the 1M cells alone take ~10 min each in bf16, longer in fp32);
+# every step writes into its own folder under $OUT and the NIH grids resume where a killed
+# run stopped. Needs `make bench-install` (the authors' code, kvpress, MiniLM, bm25s).
+#   benchmarks/regenerate.sh [OUT]   (default docs/results)
+set -euo pipefail
+OUT=${1:-docs/results}
+B="infiniretri bench"
+TWO_HOP="--lengths 8k --tasks two_hop,two_hop_reverse,two_hop_distractors --seeds 0,1,2,3"
+DENSE="--lengths 8k --seeds 0,1,2 --tasks multi_key_dense,multi_key_uuid_dense,multi_query_dense"
+
+$B niah --lengths 8k,32k,128k,1M --depths 0,25,50,75,100 --out "$OUT/niah"
+mkdir -p "$OUT/authors"
+python benchmarks/vs_authors.py --length 8k --depths 50 | tee "$OUT/authors/vs_authors.jsonl"
+$B floor --length 16k --repeats 2 --out "$OUT/floor"
+$B compare --lengths 8k --tasks niah,multi_key,multi_query --depths 25,50,75 --seeds 0 \
+    --systems all --slow-cases 1 --out "$OUT/compare-8k"
+$B compare $DENSE --systems ours,rag,bm25 --out "$OUT/ruler-dense-8k"
+$B many --length 16k --sizes 8,4 --out "$OUT/many-16k"
+$B scale --lengths 32k,1M --out "$OUT/scale"
+$B compare $TWO_HOP --systems ours,rag,bm25,full --out "$OUT/twohop-8k"
+$B compare $TWO_HOP --systems ours,rag,bm25 --null-question N/A --out "$OUT/twohop-8k-null"
+$B compare $TWO_HOP --systems ours,rag,bm25 --heads 24.4,15.6,24.5,18.7,0.5 \
+    --out "$OUT/twohop-8k-heads"
+$B compare $TWO_HOP --systems ours,rag,bm25 --answer-max-tokens 128 --out "$OUT/twohop-8k-a128"
+python benchmarks/head_search.py --train 12 --test 8 --steps 8 --out "$OUT/heads"

@@ -17,6 +17,9 @@ $B floor --length 16k --repeats 2 --out "$OUT/floor"
 $B compare --lengths 8k --tasks niah,multi_key,multi_query --depths 25,50,75 --seeds 0 \
     --systems all --slow-cases 1 --out "$OUT/compare-8k"
 $B compare $DENSE --systems ours,rag,bm25 --out "$OUT/ruler-dense-8k"
+$B compare $DENSE --systems ours,rag,bm25 --answer-max-tokens 128 --out "$OUT/ruler-dense-8k-a128"
+$B compare --lengths 32k --seeds 0,1,2 --tasks multi_key_uuid_dense --systems ours,rag,bm25 \
+    --out "$OUT/ruler-dense-32k"
 $B many --length 16k --sizes 8,4 --out "$OUT/many-16k"
 $B scale --lengths 32k,1M --out "$OUT/scale"
 $B compare $TWO_HOP --systems ours,rag,bm25,full --out "$OUT/twohop-8k"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,20 @@ def test_table_shows_systems_that_could_not_run() -> None:
     text = markdown(data)
     assert "| ours | 8k | 1 | 1.00 | 1.00 | 1.00 | 2.50 | 1,100 | 800 |" in text
     assert "| snapkv | all | - | could not run |" in text and "no kvpress" in text
+
+
+def test_regenerate_script_runs_only_commands_that_parse() -> None:
+    # benchmarks/regenerate.sh is hours long; its commands must at least be valid ones.
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "benchmarks" / "regenerate.sh").read_text().replace("\\\n", " ")
+    env = {"OUT": "out", "B": "infiniretri bench"}
+    env.update(re.findall(r'^(\w+)="([^"]*)"$', text, re.M))
+    commands = 0
+    for line in text.splitlines():
+        line = re.sub(r"\$\{?(\w+)(:-[^}]*)?\}?", lambda m: env.get(m[1], m[0]), line)
+        if line.startswith("infiniretri "):
+            cli._parser().parse_args(shlex.split(line.split("|")[0])[1:])
+            commands += 1
+        elif line.startswith("python "):
+            assert (root / shlex.split(line)[1]).is_file(), line
+    assert commands >= 10

@@ -98,3 +98,23 @@ def test_the_bridge_is_in_the_cache_when_the_answer_chunk_is_read(engine: Infini
         before = engine.select(case.document[: case.document.index(answer)], case.question)
         assert before.num_chunks in (chunk[answer][0], chunk[answer][0] + 1)
         assert any(bridge in e.text for e in before.evidence), case.name
+
+
+def _ranks(eng: InfiniRetri, case) -> list[int | None]:  # type: ignore[no-untyped-def]
+    """Rank (1 = best score) of each hop among the kept sentences; None if not kept."""
+    ranked = sorted(eng.select(case.document, case.question).evidence, key=lambda e: -e.score)
+    return [next((i + 1 for i, e in enumerate(ranked) if n in e.text), None) for n in case.needles]
+
+
+def test_link_head_ranks_the_answer_right_after_its_bridge(engine: InfiniRetri) -> None:
+    """The answer sentence shares no word with the question: the paper's scoring ranks it
+    among essay sentences (5th-19th at this length), the link head right after the bridge."""
+    linked = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
+    for case in _two_templates(engine.tokenizer, 2600):
+        plain = _ranks(engine, case)
+        with_link = _ranks(linked, case)
+        assert with_link[0] == 1 and with_link[1] is not None and with_link[1] <= 3, (
+            case.name,
+            with_link,
+        )
+        assert plain[1] is None or plain[1] > with_link[1] + 1, (case.name, plain, with_link)

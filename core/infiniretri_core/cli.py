@@ -49,12 +49,20 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--heads", help="beyond the paper: score with these heads, e.g. 24.4,15.6 (layer.head)"
     )
+    sp.add_argument(
+        "--link-head",
+        help="beyond the paper: also keep sentences linked to kept ones by this head of the "
+        "scoring layer (an int or 'auto'); for two-hop questions",
+    )
+    sp.add_argument("--link-weight", type=float, help="weight of the link score (default 0.5)")
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     opts: dict[str, Any] = {}
     if args.layer is not None:
         opts["layer"] = int(args.layer) if args.layer.lstrip("-").isdigit() else args.layer
+    if args.link_head is not None:
+        opts["link_head"] = int(args.link_head) if args.link_head.isdigit() else args.link_head
     for name in (
         "chunk_size",
         "top_k",
@@ -63,6 +71,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_document_tokens",
         "null_question",
         "heads",
+        "link_weight",
     ):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)

@@ -62,6 +62,13 @@ class InfiniRetriConfig:
     heads: tuple[tuple[int, int], ...] | None = None
     """Beyond the paper: score with these (layer, head) pairs instead of the sum of one
     layer's heads (``heads.py``); ``layer`` is then ignored. ``None``: the paper's scoring."""
+    link_head: int | Literal["auto"] | None = None
+    """Beyond the paper: add to each token's score the question's scores of the sentences it
+    attends to through this head of the scoring layer (``link.py``), so that a sentence about
+    an entity named in a kept sentence is kept too (two-hop questions). ``"auto"`` picks the
+    head by calibration. ``None``: the paper's scoring."""
+    link_weight: float = 0.5
+    """Weight of the link score against the question's own score."""
 
     def __post_init__(self) -> None:
         _check_int("chunk_size", self.chunk_size, 16)
@@ -98,6 +105,19 @@ class InfiniRetriConfig:
         object.__setattr__(self, "heads", normalise_heads(self.heads))
         if self.heads is not None and self.null_question is not None:
             raise ConfigError("heads and null_question cannot be combined (yet): choose one")
+        if self.link_head is not None:
+            if self.link_head != "auto":
+                _check_int("link_head", self.link_head, 0)
+            if self.heads is not None or self.null_question is not None:
+                raise ConfigError(
+                    "link_head cannot be combined with heads or null_question (yet): choose one"
+                )
+        if (
+            isinstance(self.link_weight, bool)
+            or not isinstance(self.link_weight, int | float)
+            or not 0 < self.link_weight < float("inf")
+        ):
+            raise ConfigError(f"link_weight must be a number > 0, got {self.link_weight!r}")
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""

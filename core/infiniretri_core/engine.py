@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from . import calibration, heads, models, null, probe, scoring
+from . import calibration, heads, link, link_calibration, models, null, probe, scoring
 from .cancel import CancelToken, check, resolve
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
@@ -64,6 +64,7 @@ class InfiniRetri:
             self.layer = max(heads.layers(self.config.heads))  # the deepest layer read
         else:
             self.layer = self._resolve_layer(self.config.layer)
+        self.link_head = self._resolve_link_head(self.config.link_head)
         self._stop_ids = stop_token_ids(tokenizer, model)
 
     @classmethod
@@ -337,8 +338,13 @@ class InfiniRetri:
                 input_ids, ctx, query_start = parts.build(doc.tokens(context))
                 n_tokens = input_ids.shape[1]
                 layers = [self.layer] if cfg.heads is None else heads.layers(cfg.heads)
+                linking = None
+                if self.link_head is not None:
+                    linking = (self.layer, self.link_head, ctx.start)
                 with self._lock:
-                    rows = probe.attention_rows(self.model, input_ids, query_start, layers)
+                    rows = probe.attention_rows(
+                        self.model, input_ids, query_start, layers, link=linking
+                    )
                 if cfg.heads is not None:
                     scores = heads.token_scores(
                         rows,
@@ -356,6 +362,10 @@ class InfiniRetri:
                     scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
             ctx_lengths = lengths[context]
             owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
+            if self.link_head is not None:
+                n_ctx = ctx.stop - ctx.start
+                strip = rows[probe.LINK][0, 0, :n_ctx, ctx]
+                scores = scores + cfg.link_weight * link.link_scores(strip, scores, owner)
             sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()
             hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
             hit = _best_within(hit, ctx_lengths, sent_peaks, cfg.max_cache_tokens)
@@ -476,6 +486,17 @@ class InfiniRetri:
         )
 
     # -- configuration ----------------------------------------------------------------
+
+    def _resolve_link_head(self, head: int | str | None) -> int | None:
+        if head is None:
+            return None
+        if head == "auto":
+            return link_calibration.calibrated_link_head(self)
+        assert isinstance(head, int)
+        n = int(self.model.config.num_attention_heads)
+        if head >= n:
+            raise ConfigError(f"link_head {head} does not exist: layer {self.layer} has {n} heads")
+        return head
 
     def _resolve_layer(self, layer: LayerSpec) -> int:
         n = self.num_layers

@@ -62,6 +62,11 @@ def read_many(
             "null_question is not supported by select_many/answer_many yet: "
             "read each question with select/answer"
         )
+    if engine.link_head is not None:
+        raise ConfigError(
+            "link_head is not supported by select_many/answer_many yet: "
+            "read each question with select/answer"
+        )
     items = check_questions(questions)
     parts = [engine._parts(q) for q in items]  # every question checked as in the single path
     check(cancel)

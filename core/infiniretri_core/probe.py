@@ -31,6 +31,10 @@ step: CPU kernels keep state per shape, so unpadded reads grew resident memory w
 document's length (bf16 on AMX: 742 MB at 2k tokens, 1,038 MB at 32k)."""
 
 
+LINK = -1
+"""Key of the link head's rows in :func:`attention_rows`' result."""
+
+
 class _StopForward(Exception):
     """Raised after the last probed layer: nothing above it is needed while reading."""
 
@@ -41,6 +45,9 @@ class _Capture:
     query_start: int
     stop_after: int | None
     rows: dict[int, torch.Tensor] = field(default_factory=dict)
+    link: tuple[int, int, int] | None = None
+    """``(layer, head, row_start)``: also keep that head's rows from ``row_start``."""
+    link_rows: torch.Tensor | None = None
 
 
 _ACTIVE: ContextVar[_Capture | None] = ContextVar("infiniretri_capture", default=None)
@@ -62,6 +69,10 @@ def _attention(
         cap.rows[idx] = query_rows(
             module, query, key, attention_mask, scaling, cap.query_start, kwargs
         )
+        if cap.link is not None and cap.link[0] == idx:
+            cap.link_rows = query_rows(
+                module, query, key, attention_mask, scaling, cap.link[2], kwargs, cap.link[1]
+            )
         if idx == cap.stop_after:
             raise _StopForward
     return sdpa_attention_forward(
@@ -77,9 +88,15 @@ def query_rows(
     scaling: float | None,
     query_start: int,
     kwargs: dict[str, Any],
+    head: int | None = None,
 ) -> torch.Tensor:
-    """Attention probabilities (B, H, Q, K) in fp32 of rows ``query_start:`` over all keys."""
+    """Attention probabilities (B, H, Q, K) in fp32 of rows ``query_start:`` over all keys
+    (of one ``head`` only, H = 1, if given)."""
     groups = getattr(module, "num_key_value_groups", 1)
+    if head is not None:
+        query = query[:, head : head + 1]
+        key = key[:, head // groups : head // groups + 1]
+        groups = 1
     k = repeat_kv(key, groups).float()
     q = query[:, :, query_start:, :].float()
     scale = scaling if scaling is not None else q.shape[-1] ** -0.5
@@ -134,17 +151,22 @@ def attention_rows(
     layers: list[int],
     attention_mask: torch.Tensor | None = None,
     position_ids: torch.Tensor | None = None,
+    link: tuple[int, int, int] | None = None,
 ) -> dict[int, torch.Tensor]:
     """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows.
 
     A 4D ``attention_mask`` (bool, ``(1, 1, T, T)``) is used as is by every layer and by the
     captured rows; with ``position_ids`` several query blocks can share one context.
+    ``link=(layer, head, row_start)`` (``layer`` among ``layers``) adds that one head's rows
+    from ``row_start`` under the key ``LINK`` as (B, 1, Q', K).
     """
+    if link is not None and link[0] not in layers:
+        raise ModelError(f"the link layer {link[0]} is not among the probed layers {layers}")
     n_layers = len(decoder_layers(model))
     for layer in layers:
         if not 0 <= layer < n_layers:
             raise ModelError(f"layer {layer} is outside the model's {n_layers} layers")
-    cap = _Capture(frozenset(layers), query_start, max(layers))
+    cap = _Capture(frozenset(layers), query_start, max(layers), link=link)
     base = getattr(model, "base_model", model)
     n = input_ids.shape[1]
     ids, mask, positions = _pad(input_ids, attention_mask, position_ids, PAD_MULTIPLE)
@@ -157,7 +179,11 @@ def attention_rows(
             f"the '{ATTN_IMPLEMENTATION}' attention implementation"
         )
     # real rows never attend to the padding (it comes after them): drop its rows and columns
-    return {i: rows[:, :, : n - query_start, :n] for i, rows in cap.rows.items()}
+    out = {i: rows[:, :, : n - query_start, :n] for i, rows in cap.rows.items()}
+    if link is not None:
+        assert cap.link_rows is not None
+        out[LINK] = cap.link_rows[:, :, : n - link[2], :n]
+    return out
 
 
 def _pad(

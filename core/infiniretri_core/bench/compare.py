@@ -139,6 +139,7 @@ def engine_args(engine: Any) -> dict[str, Any]:
     """How a worker process loads the same engine (same weights, dtype, options, layer)."""
     options = dataclasses.asdict(engine.config)
     options["layer"] = engine.layer  # no second calibration
+    options["link_head"] = engine.link_head
     return {
         "model": str(engine.model.config._name_or_path),
         "dtype": str(next(engine.model.parameters()).dtype).removeprefix("torch."),

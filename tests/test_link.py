@@ -1,0 +1,91 @@
+"""Link scoring (``link_head``): sentences about what a kept sentence names are kept too."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, link, probe
+from infiniretri_core.link_calibration import link_probes
+from infiniretri_core.prompt import prompt_parts
+
+
+def test_a_sentence_gets_the_peak_of_what_it_attends_to_outside_itself() -> None:
+    owner = torch.tensor([0, 0, 1, 1, 2, 2])
+    scores = torch.tensor([1.0, 4.0, 0.5, 0.5, 0.0, 2.0])  # peaks: 4, 0.5, 2
+    rows = torch.zeros(6, 6)
+    rows[4, 0] = 0.5  # sentence 2 attends half to sentence 0 ...
+    rows[4, 4] = 0.5  # ... and half to itself, which must not count
+    rows[5, 2] = 1.0  # and fully to sentence 1
+    rows[1, 0] = 1.0  # sentence 0 to itself only
+    got = link.link_scores(rows, scores, owner)
+    torch.testing.assert_close(got, torch.tensor([0.0, 0.0, 0.0, 0.0, 2.0, 0.5]))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"link_head": -1},
+        {"link_head": "first"},
+        {"link_head": True},
+        {"link_head": 2.0},
+        {"link_head": 6, "heads": "18.6"},
+        {"link_head": 6, "null_question": "N/A"},
+        {"link_weight": 0},
+        {"link_weight": -0.5},
+        {"link_weight": float("nan")},
+        {"link_weight": float("inf")},
+        {"link_weight": "0.5"},
+        {"link_weight": True},
+    ],
+)
+def test_bad_link_options_are_refused(options: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        InfiniRetriConfig(**options)  # type: ignore[arg-type]
+
+
+def test_a_head_the_layer_does_not_have_is_refused(engine: InfiniRetri) -> None:
+    n = engine.model.config.num_attention_heads
+    with pytest.raises(ConfigError, match="link_head"):
+        InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head=n)
+
+
+def test_select_many_refuses_link_head_instead_of_ignoring_it(engine: InfiniRetri) -> None:
+    eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head=0)
+    with pytest.raises(ConfigError, match="link_head"):
+        eng.select_many("Some text. More text.", ["What?", "Who?"])
+
+
+def test_link_rows_are_that_heads_attention(fp32_engine: InfiniRetri) -> None:
+    """The one-head capture equals the head's slice of the all-heads capture."""
+    eng = fp32_engine
+    parts = prompt_parts(eng.tokenizer, eng.config.prompt_template, "Who owns the owl?")
+    text = " The glass owl was a gift from Isolde Novak. Isolde Novak was born in Hobart."
+    ids, ctx, _ = parts.build(eng.tokenizer(text, add_special_tokens=False)["input_ids"])
+    layer = eng.layer
+    for head in (0, 6):
+        link_at = (layer, head, ctx.start)
+        rows = probe.attention_rows(eng.model, ids, ctx.start, [layer], link=link_at)
+        torch.testing.assert_close(rows[probe.LINK][0, 0], rows[layer][0, head], atol=1e-6, rtol=0)
+
+
+def test_link_probes_put_the_answer_after_its_bridge(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    for sentences, answer_at, question in link_probes(tokenizer, random.Random(0), 4):
+        texts = [tokenizer.decode(s) for s in sentences]
+        person = texts[answer_at].split(" was born")[0].strip()
+        bridge = f"gift from {person}."
+        bridge_at = next(i for i, t in enumerate(texts) if t.strip().endswith(bridge))
+        assert bridge_at < answer_at
+        assert person not in question
+        assert sum(map(len, sentences)) >= 1024
+
+
+def test_auto_link_head_is_calibrated_and_links(engine: InfiniRetri) -> None:
+    """The calibrated head ranks the answer sentence of unseen probes first or nearly."""
+    from infiniretri_core.link_calibration import calibrate_link
+
+    eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
+    mrr = calibrate_link(eng, probes=4, seed=7)  # other probes than the calibration's
+    assert mrr[eng.link_head] >= 0.75, mrr
+    assert sorted(mrr.values())[len(mrr) // 2] < 0.5, mrr  # most heads do not link

@@ -27,4 +27,18 @@ $B compare $TWO_HOP --systems ours,rag,bm25 --null-question N/A --out "$OUT/twoh
 $B compare $TWO_HOP --systems ours,rag,bm25 --heads 24.4,15.6,24.5,18.7,0.5 \
     --out "$OUT/twohop-8k-heads"
 $B compare $TWO_HOP --systems ours,rag,bm25 --answer-max-tokens 128 --out "$OUT/twohop-8k-a128"
+# the link_head option (two-hop questions; off by default)
+$B compare $TWO_HOP --systems ours,rag,bm25 --link-head auto --out "$OUT/twohop-8k-link"
+$B compare $TWO_HOP --systems ours,rag,bm25 --link-head auto --answer-max-tokens 128 \
+    --out "$OUT/twohop-8k-link-a128"
+$B compare --lengths 8k --tasks two_hop,two_hop_reverse,two_hop_distractors --seeds 4,5,6,7 \
+    --systems ours,rag --link-head auto --answer-max-tokens 128 --out "$OUT/twohop-8k-link-a128-s4-7"
+$B compare --lengths 32k --tasks two_hop,two_hop_reverse,two_hop_distractors --seeds 0,1 \
+    --systems ours,rag,bm25 --link-head auto --out "$OUT/twohop-32k-link"
+$B compare --lengths 32k --tasks two_hop,two_hop_reverse,two_hop_distractors --seeds 0,1 \
+    --systems ours --out "$OUT/twohop-32k"
+$B compare --lengths 128k --tasks two_hop,two_hop_distractors --seeds 0,1 \
+    --systems ours,rag,bm25 --link-head auto --out "$OUT/twohop-128k-link"
+$B niah --lengths 8k,32k,128k --depths 0,25,50,75,100 --link-head auto --out "$OUT/niah-link"
+$B compare $DENSE --systems ours,rag,bm25 --link-head auto --out "$OUT/ruler-dense-8k-link"
 python benchmarks/head_search.py --train 12 --test 8 --steps 8 --out "$OUT/heads"

@@ -19,8 +19,11 @@ def test_a_sentence_gets_the_peak_of_what_it_attends_to_outside_itself() -> None
     rows[4, 4] = 0.5  # ... and half to itself, which must not count
     rows[5, 2] = 1.0  # and fully to sentence 1
     rows[1, 0] = 1.0  # sentence 0 to itself only
-    got = link.link_scores(rows, scores, owner)
+    mass = link.sentence_mass(rows, owner, 3)
+    torch.testing.assert_close(mass[4], torch.tensor([0.5, 0.0, 0.5]))
+    got = link.link_scores(mass, scores, owner)
     torch.testing.assert_close(got, torch.tensor([0.0, 0.0, 0.0, 0.0, 2.0, 0.5]))
+    torch.testing.assert_close(mass[4], torch.tensor([0.5, 0.0, 0.5]))  # input left as is
 
 
 @pytest.mark.parametrize(
@@ -57,17 +60,31 @@ def test_select_many_refuses_link_head_instead_of_ignoring_it(engine: InfiniRetr
         eng.select_many("Some text. More text.", ["What?", "Who?"])
 
 
-def test_link_rows_are_that_heads_attention(fp32_engine: InfiniRetri) -> None:
-    """The one-head capture equals the head's slice of the all-heads capture."""
+def test_link_rows_are_that_heads_attention_summed_per_sentence(
+    fp32_engine: InfiniRetri,
+) -> None:
+    """The block-wise one-head capture equals that head's slice of the all-heads capture,
+    summed per sentence, over more rows than one block."""
     eng = fp32_engine
     parts = prompt_parts(eng.tokenizer, eng.config.prompt_template, "Who owns the owl?")
-    text = " The glass owl was a gift from Isolde Novak. Isolde Novak was born in Hobart."
-    ids, ctx, _ = parts.build(eng.tokenizer(text, add_special_tokens=False)["input_ids"])
+    texts = [" The glass owl was a gift from Isolde Novak.", " Isolde Novak was born in Hobart."]
+    texts = [t for _ in range(30) for t in texts]
+    sentences = [eng.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    ids, ctx, _ = parts.build([t for s in sentences for t in s])
+    n_ctx = ctx.stop - ctx.start
+    assert n_ctx > 2 * probe.ROW_BLOCK
+    owner = torch.repeat_interleave(
+        torch.arange(len(sentences)), torch.tensor(list(map(len, sentences)))
+    )
+    groups = torch.full((ids.shape[1],), len(sentences), dtype=torch.long)
+    groups[ctx] = owner
     layer = eng.layer
     for head in (0, 6):
-        link_at = (layer, head, ctx.start)
-        rows = probe.attention_rows(eng.model, ids, ctx.start, [layer], link=link_at)
-        torch.testing.assert_close(rows[probe.LINK][0, 0], rows[layer][0, head], atol=1e-6, rtol=0)
+        spec = probe.LinkSpec(layer, head, ctx.start, ctx.stop, groups, len(sentences))
+        rows = probe.attention_rows(eng.model, ids, ctx.start, [layer], link=spec)
+        want = link.sentence_mass(rows[layer][0, head, :n_ctx, ctx], owner, len(sentences))
+        assert rows[probe.LINK].shape == (n_ctx, len(sentences))
+        torch.testing.assert_close(rows[probe.LINK], want, atol=1e-5, rtol=0)
 
 
 def test_link_probes_put_the_answer_after_its_bridge(tokenizer) -> None:  # type: ignore[no-untyped-def]

@@ -340,7 +340,11 @@ class InfiniRetri:
                 layers = [self.layer] if cfg.heads is None else heads.layers(cfg.heads)
                 linking = None
                 if self.link_head is not None:
-                    linking = (self.layer, self.link_head, ctx.start)
+                    groups = torch.full((input_ids.shape[1],), len(context), dtype=torch.long)
+                    groups[ctx] = _owner(lengths[context])
+                    linking = probe.LinkSpec(
+                        self.layer, self.link_head, ctx.start, ctx.stop, groups, len(context)
+                    )
                 with self._lock:
                     rows = probe.attention_rows(
                         self.model, input_ids, query_start, layers, link=linking
@@ -361,11 +365,10 @@ class InfiniRetri:
                         weights = scoring.question_weights(summed, slice(query_start, None))
                     scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
             ctx_lengths = lengths[context]
-            owner = torch.from_numpy(np.repeat(np.arange(len(context)), ctx_lengths))
+            owner = _owner(ctx_lengths)
             if self.link_head is not None:
-                n_ctx = ctx.stop - ctx.start
-                strip = rows[probe.LINK][0, 0, :n_ctx, ctx]
-                scores = scores + cfg.link_weight * link.link_scores(strip, scores, owner)
+                linked = link.link_scores(rows[probe.LINK], scores, owner)
+                scores = scores + cfg.link_weight * linked
             sent_peaks = scoring.sentence_peaks(scores, owner, len(context)).numpy()
             hit = np.unique(owner[scoring.top_tokens(scores, cfg.top_k)].numpy())
             hit = _best_within(hit, ctx_lengths, sent_peaks, cfg.max_cache_tokens)
@@ -571,6 +574,11 @@ def _best_within(
             chosen.append(i)
             total += n
     return np.sort(np.asarray(chosen, dtype=items.dtype))
+
+
+def _owner(lengths: np.ndarray) -> torch.Tensor:
+    """Each token's position among the sentences of ``lengths``."""
+    return torch.from_numpy(np.repeat(np.arange(len(lengths)), lengths))
 
 
 def _clean(text: str) -> str:

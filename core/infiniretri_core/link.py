@@ -25,14 +25,20 @@ import torch
 from . import scoring
 
 
-def link_scores(rows: torch.Tensor, scores: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
+def link_scores(mass: torch.Tensor, scores: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
     """Link score per context token.
 
-    ``rows`` (N, N): the link head's attention of the context rows over the context columns;
-    ``scores`` (N,): the question's token scores; ``owner`` (N,): each token's sentence.
+    ``mass`` (N, S): the link head's attention of each context token on each of the S
+    context sentences (:class:`probe.LinkSpec`); ``scores`` (N,): the question's token
+    scores; ``owner`` (N,): each token's sentence.
     """
-    n = int(owner.max()) + 1 if owner.numel() else 0
-    peaks = scoring.sentence_peaks(scores.float(), owner, n)
-    source = peaks.clamp_min(0)[owner]
-    own = owner[:, None] == owner[None, :]
-    return rows.float().masked_fill(own, 0.0) @ source
+    peaks = scoring.sentence_peaks(scores.float(), owner, mass.shape[1]).clamp_min(0)
+    mass = mass.clone()
+    mass[torch.arange(mass.shape[0]), owner] = 0.0  # not its own sentence
+    return mass @ peaks
+
+
+def sentence_mass(rows: torch.Tensor, owner: torch.Tensor, n: int) -> torch.Tensor:
+    """(N, N) attention of the context over itself -> (N, n) summed per sentence."""
+    out = torch.zeros(rows.shape[0], n, dtype=torch.float32)
+    return out.index_add_(1, owner, rows.float())

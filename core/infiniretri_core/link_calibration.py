@@ -71,7 +71,8 @@ def _ranks(
     n_ctx = ctx.stop - ctx.start
     ranks = {}
     for head in range(rows.shape[0]):
-        linked = link.link_scores(rows[head, :n_ctx, ctx], scores, owner)
+        mass = link.sentence_mass(rows[head, :n_ctx, ctx], owner, len(sentences))
+        linked = link.link_scores(mass, scores, owner)
         peaks = scoring.sentence_peaks(linked, owner, len(sentences))
         ranks[head] = int((peaks > peaks[answer_at]).sum()) + 1
     return ranks

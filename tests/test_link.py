@@ -41,6 +41,11 @@ def test_a_sentence_gets_the_peak_of_what_it_attends_to_outside_itself() -> None
         {"link_weight": float("inf")},
         {"link_weight": "0.5"},
         {"link_weight": True},
+        {"passes": 0},
+        {"passes": -1},
+        {"passes": "2"},
+        {"passes": 1.5},
+        {"passes": True},
     ],
 )
 def test_bad_link_options_are_refused(options: dict[str, object]) -> None:
@@ -54,9 +59,12 @@ def test_a_head_the_layer_does_not_have_is_refused(engine: InfiniRetri) -> None:
         InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head=n)
 
 
-def test_select_many_refuses_link_head_instead_of_ignoring_it(engine: InfiniRetri) -> None:
-    eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head=0)
-    with pytest.raises(ConfigError, match="link_head"):
+@pytest.mark.parametrize(("name", "value"), [("link_head", 0), ("passes", 2)])
+def test_select_many_refuses_what_it_would_ignore(
+    engine: InfiniRetri, name: str, value: int
+) -> None:
+    eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, **{name: value})
+    with pytest.raises(ConfigError, match=name):
         eng.select_many("Some text. More text.", ["What?", "Who?"])
 
 

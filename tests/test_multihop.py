@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from infiniretri_core import InfiniRetri, InputError
+from infiniretri_core import InfiniRetri, InputError, Progress
 from infiniretri_core.bench import multihop
 from infiniretri_core.bench.compare import CaseSpec, plan
 
@@ -118,3 +118,26 @@ def test_link_head_ranks_the_answer_right_after_its_bridge(engine: InfiniRetri) 
             with_link,
         )
         assert plain[1] is None or plain[1] > with_link[1] + 1, (case.name, plain, with_link)
+
+
+def test_a_second_pass_links_an_answer_read_before_its_bridge(engine: InfiniRetri) -> None:
+    """Answer first: one pass cannot link it (its bridge is not yet read); a second pass
+    starts from the first pass's cache, which holds the bridge, and keeps both; every
+    pass is reported, the evidence comes in document order and nothing is kept twice."""
+    one = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
+    two = InfiniRetri(
+        engine.model, engine.tokenizer, layer=engine.layer, link_head="auto", passes=2
+    )
+    for seed in range(2):
+        case = multihop.generate("two_hop_reverse", engine.tokenizer, 2600, seed)
+        single = _ranks(one, case)
+        reports: list[Progress] = []
+        sel = two.select(case.document, case.question, progress=reports.append)
+        double = _ranks(two, case)
+        assert double[0] is not None and double[1] is not None and double[1] <= 3, double
+        assert single[1] is None or single[1] > double[1], (single, double)
+        assert [r.chunk for r in reports] == list(range(1, 2 * sel.num_chunks + 1))
+        assert reports[-1].tokens_total == 2 * sel.tokens_read
+        assert sel.tokens_read < reports[-1].tokens_read < 2 * sel.tokens_read  # cache not re-read
+        ids = [e.sentence for e in sel.evidence]
+        assert ids == sorted(set(ids))

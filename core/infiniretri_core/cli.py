@@ -55,6 +55,9 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         "scoring layer (an int or 'auto'); for two-hop questions",
     )
     sp.add_argument("--link-weight", type=float, help="weight of the link score (default 0.5)")
+    sp.add_argument(
+        "--passes", type=int, help="beyond the paper: read the document this many times (1)"
+    )
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -72,6 +75,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "null_question",
         "heads",
         "link_weight",
+        "passes",
     ):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)

@@ -69,6 +69,11 @@ class InfiniRetriConfig:
     head by calibration. ``None``: the paper's scoring."""
     link_weight: float = 0.5
     """Weight of the link score against the question's own score."""
+    passes: int = 1
+    """Beyond the paper: read the document this many times, each pass starting from the
+    last pass's cache (what it holds is not read again), so a sentence read before the one
+    that makes it relevant (an answer before its bridge) can be linked on the next pass.
+    Each pass costs a full reading. ``1``: the paper's single pass."""
 
     def __post_init__(self) -> None:
         _check_int("chunk_size", self.chunk_size, 16)
@@ -77,6 +82,7 @@ class InfiniRetriConfig:
         _check_int("max_sentence_tokens", self.max_sentence_tokens, 4)
         _check_int("max_new_tokens", self.max_new_tokens, 1)
         _check_int("abbreviation_chars", self.abbreviation_chars, 0)
+        _check_int("passes", self.passes, 1)
         if self.max_cache_tokens is not None:
             _check_int("max_cache_tokens", self.max_cache_tokens, 1)
         if self.max_document_tokens is not None:

@@ -320,8 +320,13 @@ class InfiniRetri:
         processed = read = 0
         null_parts = None if cfg.null_question is None else self._parts(cfg.null_question)
         null_weights: torch.Tensor | None = None
-        for ci, chunk in enumerate(chunks):
+        steps = [(p, ci) for p in range(cfg.passes) for ci in range(len(chunks))]
+        for step, (pass_no, ci) in enumerate(steps):
             check(cancel)
+            chunk: Sequence[int] = chunks[ci]
+            if pass_no:  # a later pass: what the cache holds is not read again
+                held = set(cache)
+                chunk = [s for s in chunk if s not in held]
             context = [*cache, *chunk]
             if null_parts is not None:
                 with self._lock:
@@ -376,22 +381,23 @@ class InfiniRetri:
             peaks = sent_peaks[hit]
             processed += n_tokens
             read += int(ctx_lengths[len(context) - len(chunk) :].sum())
-            trim(ci)
+            trim(step)
             if progress is not None:
                 progress(
                     Progress(
-                        ci + 1,
-                        len(chunks),
+                        step + 1,
+                        len(steps),
                         read,
-                        doc.num_tokens,
+                        doc.num_tokens * cfg.passes,
                         int(lengths[cache].sum()) if cache else 0,
                     )
                 )
+        order = np.argsort(cache, kind="stable")  # a later pass leaves it out of order
         return _ReadState(
             doc,
             parts,
-            cache,
-            peaks,
+            [cache[i] for i in order],
+            peaks[order],
             np.asarray([c.start for c in chunks], dtype=np.int64),
             len(chunks),
             processed,

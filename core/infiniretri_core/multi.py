@@ -62,11 +62,15 @@ def read_many(
             "null_question is not supported by select_many/answer_many yet: "
             "read each question with select/answer"
         )
-    if engine.link_head is not None:
-        raise ConfigError(
-            "link_head is not supported by select_many/answer_many yet: "
-            "read each question with select/answer"
-        )
+    for name, value, default in (
+        ("link_head", engine.link_head, None),
+        ("passes", engine.config.passes, 1),
+    ):
+        if value != default:
+            raise ConfigError(
+                f"{name} is not supported by select_many/answer_many yet: "
+                "read each question with select/answer"
+            )
     items = check_questions(questions)
     parts = [engine._parts(q) for q in items]  # every question checked as in the single path
     check(cancel)

@@ -45,6 +45,10 @@ $B compare --lengths 8k --tasks two_hop,two_hop_reverse,two_hop_distractors \
     --answer-max-tokens 128 --out "$OUT/twohop-8k-link-p2-a128"
 $B compare --lengths 32k --tasks two_hop,two_hop_reverse,two_hop_distractors --seeds 0,1 \
     --systems ours --link-head auto --passes 2 --out "$OUT/twohop-32k-link-p2"
+$B compare --lengths 32k --tasks two_hop_distractors,two_hop_reverse --seeds 0,1,2,3 \
+    --systems ours,rag --link-head auto --passes 2 --answer-max-tokens 128 \
+    --out "$OUT/twohop-32k-link-p2-a128"
 $B niah --lengths 8k,32k,128k --depths 0,25,50,75,100 --link-head auto --out "$OUT/niah-link"
+$B compare $TWO_HOP --systems authors --slow-cases 4 --out "$OUT/twohop-8k-authors"
 $B compare $DENSE --systems ours,rag,bm25 --link-head auto --out "$OUT/ruler-dense-8k-link"
 python benchmarks/head_search.py --train 12 --test 8 --steps 8 --out "$OUT/heads"

@@ -7,15 +7,16 @@ Ystad."). The question's attention finds the bridge and carries it in the cache,
 the answer sentence like any essay sentence (SmolLM2-135M, layer 18: 14th-26th of ~50 in
 its chunk). Some heads, though, make a name attend to its earlier mention: by one such head's
 attention from each context token to the other context sentences, weighted by how well the
-question scored those sentences, the answer sentence ranks first in its chunk (8 of 8
-two-hop cases for head 7 of SmolLM2's layer 18).
+question scored those sentences, the answer sentence ranks first in its chunk (heads 6 and 7
+of SmolLM2's layer 18: 7 and 8 of 8 two-hop cases; the other heads far less).
 
 A token's link score is ``sum_k A[t, k] * peak(sentence(k))`` over the context columns
 ``k`` outside ``t``'s own sentence, ``peak`` being the question's sentence peaks of the same
 step; ``score = question_score + link_weight * link_score``. The link head is read at the
-scoring layer, so it costs one head's context-by-context attention, not another layer.
-Causal attention links only forward: an answer sentence read *before* its bridge is not
-helped (the reverse two-hop task).
+scoring layer, so no other layer runs; its rows are summed per sentence as they are made
+(``probe.LinkSpec``). Causal attention links only forward: an answer sentence read *before*
+its bridge is helped only by a second pass (option ``passes``), which starts from a cache
+that holds the bridge.
 """
 
 from __future__ import annotations

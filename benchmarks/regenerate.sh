@@ -51,4 +51,6 @@ $B compare --lengths 32k --tasks two_hop_distractors,two_hop_reverse --seeds 0,1
 $B niah --lengths 8k,32k,128k --depths 0,25,50,75,100 --link-head auto --out "$OUT/niah-link"
 $B compare $TWO_HOP --systems authors --slow-cases 4 --out "$OUT/twohop-8k-authors"
 $B compare $DENSE --systems ours,rag,bm25 --link-head auto --out "$OUT/ruler-dense-8k-link"
+$B compare $DENSE --systems ours,rag,bm25 --link-head auto --answer-max-tokens 128 \
+    --out "$OUT/ruler-dense-8k-link-a128"
 python benchmarks/head_search.py --train 12 --test 8 --steps 8 --out "$OUT/heads"

@@ -23,9 +23,10 @@ import json
 import os
 import random
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -299,17 +300,23 @@ def _dense_probes(tok: object, rng: random.Random, n: int) -> list[Probe]:
     return found
 
 
-def _probe_sentences(
-    tok: object, rng: random.Random, facts: list[str], depth: float
-) -> tuple[list[list[int]], int]:
-    """Filler of about ``CONTEXT_TOKENS`` with the needle (``facts[0]``) at ``depth`` and
-    the distractors at random places; returns token ids per sentence and the needle index."""
+def filler_texts(tok: object, rng: random.Random) -> list[str]:
+    """Filler sentences (each with its leading space) of about ``CONTEXT_TOKENS``."""
     texts: list[str] = []
     total = 0
     while total < CONTEXT_TOKENS:
         s = " " + _filler(rng)
         texts.append(s)
         total += len(tok(s, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+    return texts
+
+
+def _probe_sentences(
+    tok: object, rng: random.Random, facts: list[str], depth: float
+) -> tuple[list[list[int]], int]:
+    """Filler of about ``CONTEXT_TOKENS`` with the needle (``facts[0]``) at ``depth`` and
+    the distractors at random places; returns token ids per sentence and the needle index."""
+    texts = filler_texts(tok, rng)
     marker = object()
     slots: list[object] = list(texts)
     slots.insert(min(len(slots), int(depth * len(slots))), marker)
@@ -324,17 +331,22 @@ def _probe_sentences(
 
 def calibrated_layer(engine: InfiniRetri) -> int:
     """The cached calibration of this model, computed (and cached) on first use."""
-    path = _cache_path(engine)
+    return cached_int(_cache_path(engine), VERSION, "layer", lambda: asdict(calibrate(engine)))
+
+
+def cached_int(path: Path, version: int, key: str, compute: Callable[[], dict[str, Any]]) -> int:
+    """``record[key]`` of the JSON record at ``path`` if it has this ``version``; else of
+    ``compute()``'s record, written there atomically. An unreadable file is recomputed."""
     if path.is_file():
         try:
             data = json.loads(path.read_text())
-            if data.get("version") == VERSION:
-                return int(data["layer"])
-        except (OSError, ValueError, KeyError):
+            if data.get("version") == version:
+                return int(data[key])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # unreadable cache: recompute
-    result = calibrate(engine)
-    _atomic_write(path, json.dumps(asdict(result), indent=2))
-    return result.layer
+    record = compute()
+    _atomic_write(path, json.dumps(record, indent=2))
+    return int(record[key])
 
 
 def _cache_path(engine: InfiniRetri) -> Path:

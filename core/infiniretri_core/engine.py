@@ -328,6 +328,8 @@ class InfiniRetri:
                 held = set(cache)
                 chunk = [s for s in chunk if s not in held]
             context = [*cache, *chunk]
+            ctx_lengths = lengths[context]
+            owner = _owner(ctx_lengths)
             if null_parts is not None:
                 with self._lock:
                     summed, null_rows, ctx, q_cols, n_cols, n_tokens = null.step_rows(
@@ -346,7 +348,7 @@ class InfiniRetri:
                 linking = None
                 if self.link_head is not None:
                     groups = torch.full((input_ids.shape[1],), len(context), dtype=torch.long)
-                    groups[ctx] = _owner(lengths[context])
+                    groups[ctx] = owner
                     linking = probe.LinkSpec(
                         self.layer, self.link_head, ctx.start, ctx.stop, groups, len(context)
                     )
@@ -369,8 +371,6 @@ class InfiniRetri:
                     if weights is None and cfg.use_question_weight:
                         weights = scoring.question_weights(summed, slice(query_start, None))
                     scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
-            ctx_lengths = lengths[context]
-            owner = _owner(ctx_lengths)
             if self.link_head is not None:
                 linked = link.link_scores(rows[probe.LINK], scores, owner)
                 scores = scores + cfg.link_weight * linked

@@ -11,9 +11,8 @@ fitted to the benchmark. The result is cached per model and layer as JSON.
 
 from __future__ import annotations
 
-import json
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -24,10 +23,9 @@ from .calibration import (
     _PLACES,
     _SURNAMES,
     _THINGS,
-    CONTEXT_TOKENS,
-    _atomic_write,
     _cache_path,
-    _filler,
+    cached_int,
+    filler_texts,
 )
 from .prompt import prompt_parts
 
@@ -79,7 +77,7 @@ def _ranks(
 
 
 def link_probes(tok: object, rng: random.Random, n: int) -> list[Probe]:
-    """Filler of about ``CONTEXT_TOKENS`` with a bridge in the first half and the sentence
+    """Filler of about one chunk with a bridge in the first half and the sentence
     about the bridge's person in the second, plus distractor pairs anywhere."""
     found = []
     for _ in range(n):
@@ -89,15 +87,11 @@ def link_probes(tok: object, rng: random.Random, n: int) -> list[Probe]:
         places = rng.sample(_PLACES, k)
         people = [f"{a} {b}" for a, b in zip(firsts, lasts, strict=True)]
         bridges = [
-            f"The {t} in the {r} was a gift from {p}."
+            f" The {t} in the {r} was a gift from {p}."
             for t, r, p in zip(things, rooms, people, strict=True)
         ]
-        answers = [f"{p} was born in {c}." for p, c in zip(people, places, strict=True)]
-        texts: list[str] = []
-        total = 0
-        while total < CONTEXT_TOKENS:
-            texts.append(_filler(rng))
-            total += len(tok(" " + texts[-1], add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+        answers = [f" {p} was born in {c}." for p, c in zip(people, places, strict=True)]
+        texts = filler_texts(tok, rng)
         n_fill = len(texts)
         bridge_at = int(rng.uniform(0.1, 0.4) * n_fill)
         answer_at = int(rng.uniform(0.6, 0.9) * n_fill)
@@ -107,7 +101,7 @@ def link_probes(tok: object, rng: random.Random, n: int) -> list[Probe]:
             at = rng.randrange(len(slots))
             slots.insert(at, bridges[j])
             slots.insert(rng.randrange(at + 1, len(slots) + 1), answers[j])
-        ids = tok([" " + s for s in slots], add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+        ids = tok(slots, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
         question = f"In which city was the person who gave the {things[0]} in the {rooms[0]} born?"
         found.append(([list(x) for x in ids], slots.index(answers[0]), question))
     return found
@@ -116,17 +110,16 @@ def link_probes(tok: object, rng: random.Random, n: int) -> list[Probe]:
 def calibrated_link_head(engine: InfiniRetri) -> int:
     """The cached choice for this model and layer, computed (and cached) on first use."""
     path = _cache_path(engine)
-    path = path.with_name(f"{path.stem}-link-l{engine.layer}.json")
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-            if data.get("version") == VERSION:
-                return int(data["head"])
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable cache: recompute
+    return cached_int(
+        path.with_name(f"{path.stem}-link-l{engine.layer}.json"),
+        VERSION,
+        "head",
+        lambda: _record(engine),
+    )
+
+
+def _record(engine: InfiniRetri) -> dict[str, Any]:
     mrr = calibrate_link(engine)
     best = max(mrr.values())
     head = min(h for h, v in mrr.items() if v >= best)
-    record = {"version": VERSION, "layer": engine.layer, "head": head, "mrr": mrr}
-    _atomic_write(path, json.dumps(record, indent=2))
-    return head
+    return {"version": VERSION, "layer": engine.layer, "head": head, "mrr": mrr}

@@ -56,6 +56,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     )
     sp.add_argument("--link-weight", type=float, help="weight of the link score (default 0.5)")
     sp.add_argument(
+        "--match-weight",
+        type=float,
+        help="beyond the paper: weight of an exact-match prior on the question's rare word "
+        "sequences (0: off); for exact keys, ids and names",
+    )
+    sp.add_argument(
         "--passes", type=int, help="beyond the paper: read the document this many times (1)"
     )
 
@@ -75,6 +81,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "null_question",
         "heads",
         "link_weight",
+        "match_weight",
         "passes",
     ):
         if getattr(args, name) is not None:

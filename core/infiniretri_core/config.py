@@ -69,6 +69,16 @@ class InfiniRetriConfig:
     head by calibration. ``None``: the paper's scoring."""
     link_weight: float = 0.5
     """Weight of the link score against the question's own score."""
+    match_weight: float = 0.0
+    """Beyond the paper: add an exact-match prior (the question's rare word sequences found
+    verbatim, ``lexical.py``) to each step's scores, in units of the step's best score, so
+    the one sentence of many look-alikes that carries an exact key is kept and ranked
+    first. ``0``: the paper's scoring (attention only)."""
+    match_max_n: int = 4
+    """Longest word sequence of the question the exact-match prior looks for (tokens)."""
+    match_max_share: float = 0.02
+    """The exact-match prior ignores a sequence held by more than this share of the
+    document's sentences (common words are no evidence)."""
     passes: int = 1
     """Beyond the paper: read the document this many times, each pass starting from the
     last pass's cache (what it holds is not read again), so a sentence read before the one
@@ -124,6 +134,21 @@ class InfiniRetriConfig:
             or not 0 < self.link_weight < float("inf")
         ):
             raise ConfigError(f"link_weight must be a number > 0, got {self.link_weight!r}")
+        if (
+            isinstance(self.match_weight, bool)
+            or not isinstance(self.match_weight, int | float)
+            or not 0 <= self.match_weight < float("inf")
+        ):
+            raise ConfigError(f"match_weight must be a number >= 0, got {self.match_weight!r}")
+        _check_int("match_max_n", self.match_max_n, 1)
+        if (
+            isinstance(self.match_max_share, bool)
+            or not isinstance(self.match_max_share, int | float)
+            or not 0 < self.match_max_share <= 1
+        ):
+            raise ConfigError(
+                f"match_max_share must be a number in (0, 1], got {self.match_max_share!r}"
+            )
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""

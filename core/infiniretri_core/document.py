@@ -51,6 +51,11 @@ class PreparedDocument:
         parts = [self.ids[self.offsets[i] : self.offsets[i + 1]] for i in sentence_ids]
         return np.concatenate(parts).tolist() if parts else []
 
+    def token_positions(self, sentence_ids: Sequence[int]) -> np.ndarray:
+        """Where the tokens of these sentences lie in :attr:`ids`, in the order given."""
+        parts = [np.arange(self.offsets[i], self.offsets[i + 1]) for i in sentence_ids]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def span(self, i: int) -> tuple[int, int]:
         """The sentence's character span with surrounding whitespace trimmed."""
         s = self.sentences[i]

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from . import calibration, heads, link, link_calibration, models, null, probe, scoring
+from . import calibration, heads, lexical, link, link_calibration, models, null, probe, scoring
 from .cancel import CancelToken, check, resolve
 from .chunking import pack
 from .config import InfiniRetriConfig, LayerSpec
@@ -321,6 +321,20 @@ class InfiniRetri:
         null_parts = None if cfg.null_question is None else self._parts(cfg.null_question)
         null_weights: torch.Tensor | None = None
         steps = [(p, ci) for p in range(cfg.passes) for ci in range(len(chunks))]
+        match = (
+            torch.from_numpy(
+                lexical.question_prior(
+                    self.tokenizer,
+                    doc.ids,
+                    doc.offsets,
+                    parts.question,
+                    cfg.match_max_n,
+                    cfg.match_max_share,
+                )
+            )
+            if cfg.match_weight
+            else None
+        )
         for step, (pass_no, ci) in enumerate(steps):
             check(cancel)
             chunk: Sequence[int] = chunks[ci]
@@ -371,6 +385,9 @@ class InfiniRetri:
                     if weights is None and cfg.use_question_weight:
                         weights = scoring.question_weights(summed, slice(query_start, None))
                     scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
+            if match is not None:
+                prior = match[doc.token_positions(context)].to(scores.dtype)
+                scores = scores + cfg.match_weight * scores.max() * prior
             if self.link_head is not None:
                 linked = link.link_scores(rows[probe.LINK], scores, owner)
                 scores = scores + cfg.link_weight * linked

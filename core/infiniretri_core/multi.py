@@ -65,6 +65,7 @@ def read_many(
     for name, value, default in (
         ("link_head", engine.link_head, None),
         ("passes", engine.config.passes, 1),
+        ("match_weight", engine.config.match_weight, 0.0),
     ):
         if value != default:
             raise ConfigError(

@@ -57,9 +57,10 @@ python benchmarks/head_search.py --train 12 --test 8 --steps 8 --out "$OUT/heads
 # RULER recall at fixed budgets, 10 seeds, and the match_weight option (exact keys; off by default)
 RECALL="--seeds 0-9 --tasks multi_key_dense,multi_key_uuid_dense,multi_query_dense"
 python benchmarks/ruler_recall.py $RECALL --systems ours --out "$OUT/ruler-recall-8k"
-python benchmarks/ruler_recall.py $RECALL --match-weight 2 --out "$OUT/ruler-recall-8k-match"
+python benchmarks/ruler_recall.py --seeds 0-9 --match-weight 2 --out "$OUT/ruler-recall-8k-match"
 $B niah --lengths 8k,32k --depths 0,25,50,75,100 --match-weight 2 --out "$OUT/niah-match"
 $B compare $TWO_HOP --systems ours --match-weight 2 --out "$OUT/twohop-8k-match"
+$B compare $TWO_HOP --systems ours --match-weight 2 --link-head auto --out "$OUT/twohop-8k-link-match"
 $B compare --lengths 8k --seeds 0,1,2,3,4,5,6,7,8,9 \
     --tasks multi_key_dense,multi_key_uuid_dense,multi_query_dense --systems ours,rag,bm25 \
     --match-weight 2 --answer-max-tokens 128 --out "$OUT/ruler-dense-8k-match-a128"

@@ -321,20 +321,7 @@ class InfiniRetri:
         null_parts = None if cfg.null_question is None else self._parts(cfg.null_question)
         null_weights: torch.Tensor | None = None
         steps = [(p, ci) for p in range(cfg.passes) for ci in range(len(chunks))]
-        match = (
-            torch.from_numpy(
-                lexical.question_prior(
-                    self.tokenizer,
-                    doc.ids,
-                    doc.offsets,
-                    parts.question,
-                    cfg.match_max_n,
-                    cfg.match_max_share,
-                )
-            )
-            if cfg.match_weight
-            else None
-        )
+        match = self._match_prior(doc, parts.question)
         for step, (pass_no, ci) in enumerate(steps):
             check(cancel)
             chunk: Sequence[int] = chunks[ci]
@@ -386,8 +373,9 @@ class InfiniRetri:
                         weights = scoring.question_weights(summed, slice(query_start, None))
                     scores = scoring.token_scores(summed, ctx, cfg.phrase_token_num, weights)
             if match is not None:
-                prior = match[doc.token_positions(context)].to(scores.dtype)
-                scores = scores + cfg.match_weight * scores.max() * prior
+                scores = lexical.add_prior(
+                    scores, match[doc.token_positions(context)], cfg.match_weight
+                )
             if self.link_head is not None:
                 linked = link.link_scores(rows[probe.LINK], scores, owner)
                 scores = scores + cfg.link_weight * linked
@@ -420,6 +408,16 @@ class InfiniRetri:
             processed,
             time.perf_counter() - t0,
         )
+
+    def _match_prior(self, doc: PreparedDocument, question: list[int]) -> torch.Tensor | None:
+        """The exact-match prior of every document token (``None`` when the option is off)."""
+        cfg = self.config
+        if not cfg.match_weight:
+            return None
+        prior = lexical.question_prior(
+            self.tokenizer, doc.ids, doc.offsets, question, cfg.match_max_n, cfg.match_max_share
+        )
+        return torch.from_numpy(prior)
 
     def _answer_input(
         self,

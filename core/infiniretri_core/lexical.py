@@ -14,8 +14,11 @@ those holding its parts (the same adjective with another noun), and template wor
 every sentence add almost nothing; n-grams bind words that bag-of-words BM25 scores apart
 (a question asking four keys does not favour a sentence pairing the adjective of one with
 the noun of another). Tokens are compared by their text, lowercased and stripped of leading
-space. The best-matching sentence of the document scores 1. The prior is added to each
-step's attention scores in units of that step's best score:
+space. A sentence's prior is the square of its share of the best sentence's match (the best
+scores 1): squared, because sentences sharing only part of the question (a name, "the best
+thing") would otherwise be lifted every step, double NIH caches at 32k and displace the
+answer sentence of two-hop questions. The prior is added to each step's attention scores in
+units of that step's best score:
 ``score = attention + match_weight * max(attention) * prior``.
 """
 
@@ -26,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
 
@@ -102,7 +106,8 @@ def prior(
     best = match.max()
     if best <= 0:
         return np.zeros(n_tokens, dtype=np.float32)
-    out: np.ndarray = np.where(covered, match[sentence] / best, 0.0).astype(np.float32)
+    share = (match / best) ** 2  # squared: a partial match (a shared name) counts little
+    out: np.ndarray = np.where(covered, share[sentence], 0.0).astype(np.float32)
     return out
 
 
@@ -123,3 +128,8 @@ def question_prior(
     return prior(
         canon[: len(doc_ids)], offsets, canon[len(doc_ids) :].tolist(), word, max_n, max_share
     )
+
+
+def add_prior(scores: torch.Tensor, prior: torch.Tensor, weight: float) -> torch.Tensor:
+    """``scores + weight * max(scores) * prior``: the prior in units of the step's best score."""
+    return scores + weight * scores.max() * prior.to(scores.dtype)

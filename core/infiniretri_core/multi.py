@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from . import heads, probe, scoring
+from . import heads, lexical, probe, scoring
 from .cancel import CancelToken, check
 from .chunking import pack
 from .document import DocumentInput, PreparedDocument
@@ -65,7 +65,6 @@ def read_many(
     for name, value, default in (
         ("link_head", engine.link_head, None),
         ("passes", engine.config.passes, 1),
-        ("match_weight", engine.config.match_weight, 0.0),
     ):
         if value != default:
             raise ConfigError(
@@ -103,6 +102,7 @@ def _loop(
     caches: list[list[int]] = [[] for _ in range(n)]
     peaks = [np.zeros(0, dtype=np.float32) for _ in range(n)]
     weights: list[torch.Tensor | None] = [None] * n
+    priors = [engine._match_prior(doc, p.question) for p in parts]
     prefix = parts[0].prefix
     processed = read = 0
     limit = getattr(engine.model.config, "max_position_embeddings", None)
@@ -112,7 +112,7 @@ def _loop(
         chunk_len = int(lengths[chunk].sum())
         for group in _groups(caches, lengths, len(prefix) + chunk_len, blocks_len, limit):
             processed += _step(
-                engine, doc, prefix, chunk, group, parts, caches, peaks, weights, view
+                engine, doc, prefix, chunk, group, parts, caches, peaks, weights, priors, view
             )
         read += chunk_len
         trim(ci)
@@ -166,6 +166,7 @@ def _step(
     caches: list[list[int]],
     peaks: list[np.ndarray],
     weights: list[torch.Tensor | None],
+    priors: list[torch.Tensor | None],
     view: View,
 ) -> int:
     """One forward for the questions of ``group``; updates their caches, peaks and weights in
@@ -209,6 +210,9 @@ def _step(
                 strip, slice(0, strip.shape[1]), cfg.phrase_token_num, weights[j]
             )
         ctx_j = views[j]
+        prior = priors[j]
+        if prior is not None:
+            scores = lexical.add_prior(scores, prior[doc.token_positions(ctx_j)], cfg.match_weight)
         lengths_j = lengths[ctx_j]
         owner = torch.from_numpy(np.repeat(np.arange(len(ctx_j)), lengths_j))
         sent_peaks = scoring.sentence_peaks(scores, owner, len(ctx_j)).numpy()

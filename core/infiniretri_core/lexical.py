@@ -34,10 +34,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def canonical(tokenizer: Any, ids: np.ndarray) -> np.ndarray:
-    """Each token id mapped to an id of its text, lowercased and stripped (``-1``: no word).
+    """Each token id mapped to an id of its text, lowercased and stripped (``-1``: whitespace).
 
-    A token without a letter or digit (punctuation, spaces) maps to ``-1`` unless it stands
-    between word tokens of an n-gram; see :func:`prior`.
+    Punctuation keeps an id: it may stand inside an n-gram ("keen - monkey"), though an
+    n-gram must start and end with a word token (:func:`prior`).
     """
     unique, inverse = np.unique(ids, return_inverse=True)
     names: dict[str, int] = {}

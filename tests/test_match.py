@@ -115,8 +115,12 @@ def test_four_keys_asked_at_once_rank_their_four_needles_on_top(
     engine: InfiniRetri, matching: InfiniRetri
 ) -> None:
     """All four needles among the six best, and better ranked than by attention alone."""
+    totals = [0, 0]
     for seed in range(3):
         case = ruler.generate("multi_query_dense", engine.tokenizer, 2500, seed)
         plain, matched = _ranks(engine, case), _ranks(matching, case)
         assert -1 not in matched and max(matched) <= 5, (seed, plain, matched)
-        assert sum(matched) < sum(plain), (seed, plain, matched)
+        cost = [sum(100 if r < 0 else r for r in ranks) for ranks in (plain, matched)]
+        assert cost[1] <= cost[0], (seed, plain, matched)  # 6 is the best possible
+        totals = [t + c for t, c in zip(totals, cost, strict=True)]
+    assert totals[1] < totals[0], totals

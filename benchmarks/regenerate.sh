@@ -64,3 +64,12 @@ $B compare $TWO_HOP --systems ours --match-weight 2 --link-head auto --out "$OUT
 $B compare --lengths 8k --seeds 0,1,2,3,4,5,6,7,8,9 \
     --tasks multi_key_dense,multi_key_uuid_dense,multi_query_dense --systems ours,rag,bm25 \
     --match-weight 2 --answer-max-tokens 128 --out "$OUT/ruler-dense-8k-match-a128"
+# the writer_order option (the writer's sentences by score, best last; off by default)
+$B compare --lengths 8k --seeds 0,1,2,3,4,5,6,7,8,9 \
+    --tasks multi_key_dense,multi_key_uuid_dense,multi_query_dense --systems ours \
+    --match-weight 2 --answer-max-tokens 128 --writer-order score \
+    --out "$OUT/ruler-dense-8k-match-a128-score"
+$B compare $TWO_HOP --systems ours --answer-max-tokens 128 --out "$OUT/twohop-8k-a128-l18"
+$B compare $TWO_HOP --systems ours --answer-max-tokens 128 --writer-order score \
+    --out "$OUT/twohop-8k-a128-score"
+$B niah --lengths 8k,32k --depths 0,25,50,75,100 --writer-order score --out "$OUT/niah-score"

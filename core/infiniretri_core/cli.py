@@ -56,6 +56,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     )
     sp.add_argument("--link-weight", type=float, help="weight of the link score (default 0.5)")
     sp.add_argument(
+        "--writer-order",
+        choices=["document", "score"],
+        help="beyond the paper: the writer's sentences by score, the best last (default: "
+        "document order)",
+    )
+    sp.add_argument(
         "--match-weight",
         type=float,
         help="beyond the paper: weight of an exact-match prior on the question's rare word "
@@ -82,6 +88,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "heads",
         "link_weight",
         "match_weight",
+        "writer_order",
         "passes",
     ):
         if getattr(args, name) is not None:

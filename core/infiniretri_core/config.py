@@ -46,6 +46,10 @@ class InfiniRetriConfig:
     answer_max_tokens: int | None = None
     """Token budget of the context given to the writer (best sentences, document order).
     ``None`` gives it the whole cache, as the paper does."""
+    writer_order: Literal["document", "score"] = "document"
+    """Order of the writer's sentences: ``"document"`` (the paper's) or ``"score"``, beyond
+    the paper: lowest score first, the best sentence last, next to the question (a small
+    writer copies from the sentence nearest the question more often)."""
     max_new_tokens: int = 128
     """Greedy decoding length of the answer."""
     max_document_tokens: int | None = None
@@ -140,6 +144,10 @@ class InfiniRetriConfig:
             or not 0 <= self.match_weight < float("inf")
         ):
             raise ConfigError(f"match_weight must be a number >= 0, got {self.match_weight!r}")
+        if self.writer_order not in ("document", "score"):
+            raise ConfigError(
+                f"writer_order must be 'document' or 'score', got {self.writer_order!r}"
+            )
         _check_int("match_max_n", self.match_max_n, 1)
         if (
             isinstance(self.match_max_share, bool)

@@ -437,6 +437,8 @@ class InfiniRetri:
         chosen = _best_within(
             positions, state.doc.lengths[state.cache], state.peaks, self.config.answer_max_tokens
         )
+        if self.config.writer_order == "score":  # best last, next to the question
+            chosen = chosen[np.argsort(state.peaks[chosen], kind="stable")]
         writer = [state.cache[i] for i in chosen]
         tokens = state.doc.tokens(writer)
         input_ids, _, _ = state.parts.build(tokens)

@@ -31,6 +31,8 @@ class Ours:
                     keep.append(i)
                     total += int(tokens[i])
             evidence = [evidence[i] for i in sorted(keep)]
+        if self.engine.config.writer_order == "score":  # as engine.answer orders them
+            evidence = sorted(evidence, key=lambda e: e.score)
         context = " ".join(e.text for e in evidence)
         return Retrieved(
             context,

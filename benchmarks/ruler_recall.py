@@ -28,10 +28,6 @@ BUDGETS = (64, 128, 256, 512)
 TASKS = "multi_key,multi_query,multi_key_dense,multi_key_uuid_dense,multi_query_dense"
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _seeds(text: str) -> list[int]:
     if "-" in text:
         a, b = text.split("-")
@@ -44,21 +40,18 @@ def run_case(
 ) -> dict[str, Any]:
     case = ruler.generate(task, engine.tokenizer, length, seed)
     u = units(engine, case.document)
-    need = [i for i, t in enumerate(u.texts) if any(_flat(n) in _flat(t) for n in case.needles)]
+    need = [i for i, t in enumerate(u.texts) if case.recall(t) > 0]
     t0 = time.perf_counter()
     sel = engine.select(case.document, case.question)
     row: dict[str, Any] = {"task": task, "seed": seed, "seconds": time.perf_counter() - t0}
-    index = {_flat(t): i for i, t in enumerate(u.texts)}
-    rankings = {
-        "ours": [index[_flat(e.text)] for e in sorted(sel.evidence, key=lambda e: -e.score)]
-    }
+    rankings = {"ours": [e.sentence for e in sorted(sel.evidence, key=lambda e: -e.score)]}
     if "bm25" in peers:
         rankings["bm25"] = np.argsort(
             -peers["bm25"].scores(u.texts, case.question), kind="stable"
         ).tolist()
     if "rag" in peers:
-        vectors, query = peers["rag"].embed(u.texts), peers["rag"].embed([case.question])[0]
-        rankings["rag"] = np.argsort(-(vectors @ query), kind="stable").tolist()
+        rag = peers["rag"].scores(u.texts, case.question)
+        rankings["rag"] = np.argsort(-rag, kind="stable").tolist()
     row["cache_tokens"] = sel.tokens_kept
     for name, ranking in rankings.items():
         position = {s: k for k, s in enumerate(ranking)}

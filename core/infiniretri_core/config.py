@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -132,31 +134,14 @@ class InfiniRetriConfig:
                 raise ConfigError(
                     "link_head cannot be combined with heads or null_question (yet): choose one"
                 )
-        if (
-            isinstance(self.link_weight, bool)
-            or not isinstance(self.link_weight, int | float)
-            or not 0 < self.link_weight < float("inf")
-        ):
-            raise ConfigError(f"link_weight must be a number > 0, got {self.link_weight!r}")
-        if (
-            isinstance(self.match_weight, bool)
-            or not isinstance(self.match_weight, int | float)
-            or not 0 <= self.match_weight < float("inf")
-        ):
-            raise ConfigError(f"match_weight must be a number >= 0, got {self.match_weight!r}")
+        _check_number("link_weight", self.link_weight, lambda v: 0 < v < math.inf, "> 0")
+        _check_number("match_weight", self.match_weight, lambda v: 0 <= v < math.inf, ">= 0")
         if self.writer_order not in ("document", "score"):
             raise ConfigError(
                 f"writer_order must be 'document' or 'score', got {self.writer_order!r}"
             )
         _check_int("match_max_n", self.match_max_n, 1)
-        if (
-            isinstance(self.match_max_share, bool)
-            or not isinstance(self.match_max_share, int | float)
-            or not 0 < self.match_max_share <= 1
-        ):
-            raise ConfigError(
-                f"match_max_share must be a number in (0, 1], got {self.match_max_share!r}"
-            )
+        _check_number("match_max_share", self.match_max_share, lambda v: 0 < v <= 1, "in (0, 1]")
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""
@@ -172,6 +157,12 @@ def _check_int(name: str, value: object, minimum: int) -> None:
         raise ConfigError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+
+
+def _check_number(name: str, value: object, ok: Callable[[float], bool], rule: str) -> None:
+    """A real number (not a bool) for which ``ok`` holds; NaN fails every comparison."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not ok(value):
+        raise ConfigError(f"{name} must be a number {rule}, got {value!r}")
 
 
 def _check_template(template: object) -> None:

@@ -77,8 +77,12 @@ class EmbeddingRAG:
     def retrieve(self, case: Case, budget: int | None) -> Retrieved:
         t0 = time.perf_counter()
         u = units(self.engine, case.document)
-        vectors = self.embed(u.texts)  # the index: every sentence, timed with the case
-        query = self.embed([case.question])[0]
-        ranking = np.argsort(-(vectors @ query), kind="stable")
+        ranking = np.argsort(-self.scores(u.texts, case.question), kind="stable")
         chosen = within_budget(u, ranking.tolist(), budget)
         return Retrieved(join(u, chosen), time.perf_counter() - t0, note=f"{len(chosen)} sentences")
+
+    def scores(self, texts: list[str], question: str) -> np.ndarray:
+        """Cosine of every text to the question (the index: every text, embedded now)."""
+        vectors = self.embed(texts)
+        query = self.embed([question])[0]
+        return np.asarray(vectors @ query)

@@ -1,0 +1,62 @@
+"""The engine's reads, pinned: kept sentences and scores for the paper's scoring and every
+option (fp32, within 1e-4), as they were before the reading pipeline was rebuilt
+(``tests/data/make_pinned_reads.py`` wrote the reference; never regenerate it to pass)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from infiniretri_core import InfiniRetri
+
+_spec = importlib.util.spec_from_file_location(
+    "make_pinned_reads", Path(__file__).parent / "data" / "make_pinned_reads.py"
+)
+assert _spec is not None and _spec.loader is not None
+pins = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pins)
+MANY, OPTIONS, PINNED, WRITER = pins.MANY, pins.OPTIONS, pins.PINNED, pins.WRITER
+engine_for, kept, writer_context = pins.engine_for, pins.kept, pins.writer_context
+
+REF = json.loads(PINNED.read_text())
+DOCS: dict[str, dict[str, Any]] = REF["documents"]
+
+
+def _same(got: list[list[float]], want: list[list[float]]) -> None:
+    assert [int(s) for s, _ in got] == [int(s) for s, _ in want], "kept sentences differ"
+    for (_, a), (_, b) in zip(got, want, strict=True):
+        assert abs(a - b) <= 1e-4, f"score {a} != {b}"
+
+
+@pytest.fixture(scope="module")
+def engines(fp32_engine: InfiniRetri) -> dict[str, InfiniRetri]:
+    return {name: engine_for(fp32_engine, options) for name, options in OPTIONS.items()}
+
+
+@pytest.mark.parametrize("option", list(OPTIONS))
+def test_select_is_as_pinned(
+    engines: dict[str, InfiniRetri], option: str
+) -> None:
+    engine = engines[option]
+    for name, doc in DOCS.items():
+        got = kept(engine.select(doc["text"], doc["questions"][0]))
+        _same(got, REF["select"][option][name])
+
+
+@pytest.mark.parametrize("option", list(MANY))
+def test_select_many_is_as_pinned(fp32_engine: InfiniRetri, option: str) -> None:
+    engine = engine_for(fp32_engine, MANY[option])
+    for name, doc in DOCS.items():
+        got = engine.select_many(doc["text"], doc["questions"])
+        for g, want in zip(got, REF["many"][option][name], strict=True):
+            _same(kept(g), want)
+
+
+@pytest.mark.parametrize("order", list(WRITER))
+def test_writer_context_is_as_pinned(fp32_engine: InfiniRetri, order: str) -> None:
+    engine = engine_for(fp32_engine, WRITER[order])
+    doc = DOCS["two_hop"]
+    assert writer_context(engine, doc["text"], doc["questions"][0]) == REF["writer"][order]

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from infiniretri_core import InfiniRetri, calibration, probe, scoring
+from infiniretri_core import InfiniRetri, probe, scoring
 from infiniretri_core.bench import multihop
+from infiniretri_core.calibration.probes import DISTRACTORS, facts_and_question, probe_sentences
 from infiniretri_core.prompt import prompt_parts
 
 Probe = tuple[np.ndarray, np.ndarray, dict[str, int]]
@@ -37,13 +38,13 @@ def _scores(engine: InfiniRetri, sentences: list[list[int]], question: str) -> P
     rows = probe.attention_rows(engine.model, ids, q0, layers)
     heads = rows[0].shape[1]
     out = np.zeros((len(layers), heads + 1, ctx.stop - ctx.start), dtype=np.float32)
+    phrase, weigh = cfg.phrase_token_num, cfg.use_question_weight
     for layer in layers:
-        r = rows[layer][0]
-        for h in range(heads + 1):  # the last slot is the paper's layer sum
-            rh = r.sum(dim=0) if h == heads else r[h]
-            w = scoring.question_weights(rh, slice(q0, None)) if cfg.use_question_weight else None
-            s = scoring.token_scores(rh, ctx, cfg.phrase_token_num, w)
-            out[layer, h] = (s / s.sum().clamp_min(1e-12)).numpy()
+        q = scoring.QuestionRows({layer: rows[layer][0]}, slice(q0, None), ctx)
+        for h in range(heads):
+            out[layer, h] = scoring.HeadSum(((layer, h),), phrase, weigh).score(q).numpy()
+        s = scoring.LayerSum(layer, phrase, weigh).score(q)  # the last slot: the paper's
+        out[layer, heads] = (s / s.sum().clamp_min(1e-12)).numpy()
     owner = np.repeat(np.arange(len(sentences)), [len(s) for s in sentences])
     return out, owner, {}
 
@@ -61,8 +62,8 @@ def probes(engine: InfiniRetri, first: int, n: int) -> list[Probe]:
         sc, owner, _ = _scores(engine, sentences, case.question)
         found.append((sc, owner, {"answer": answer, "bridge": bridge}))
         rng = random.Random(1_000 + s)
-        facts, question = calibration._facts(rng, s, calibration.DISTRACTORS + 1)
-        sentences, at = calibration._probe_sentences(tok, rng, facts, ((s * 7) % 10 + 0.5) / 10)
+        facts, question = facts_and_question(rng, s, DISTRACTORS + 1)
+        sentences, at = probe_sentences(tok, rng, facts, ((s * 7) % 10 + 0.5) / 10)
         sc, owner, _ = _scores(engine, sentences, question)
         found.append((sc, owner, {"needle": at}))
     return found

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +144,47 @@ def test_max_document_tokens_and_interrupt(
     monkeypatch.setattr(engine, "select", interrupted)
     assert cli.main(["select", str(book), "-q", "What?"], engine=engine) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+_WITHOUT_BENCH = """
+import contextlib, io, sys
+from infiniretri_core import cli
+import infiniretri_core.batch.cli, infiniretri_core.batch.job, infiniretri_core.document
+import infiniretri_core.engine  # what `_run` imports for ask, select and batch
+for argv in (["ask", "f.txt", "-q", "x"], ["select", "f.txt", "-q", "x"],
+             ["batch", "in.jsonl", "-o", "out.jsonl"]):
+    cli._parser(argv).parse_args(argv)
+for argv in (["select", "--help"], ["batch", "--help"], ["--help"], []):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.suppress(SystemExit):
+            cli.main(argv)
+print(sorted(m for m in sys.modules if m.startswith("infiniretri_core.bench")))
+"""
+
+
+def test_ask_select_batch_never_import_the_bench_harness() -> None:
+    # The harness is a development tool: the commands users run must not pay for it, nor
+    # break when it does.
+    proc = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_BENCH],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_bench_still_parses_and_helps(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "compare", "--lengths", "8k", "--systems", "ours,bm25"]
+    assert cli._parser(argv).parse_args(argv).bench == "compare"
+    assert cli._parser(["select"]).format_help() == cli._parser().format_help()
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert all(cmd in out for cmd in ("niah", "ruler", "compare", "many", "scale", "floor"))
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "niah", "--help"])
+    assert "--depths" in capsys.readouterr().out

@@ -135,7 +135,7 @@ def test_keyboard_interrupt_mid_read_leaves_the_engine_usable(
     with pytest.raises(KeyboardInterrupt):
         small.select(doc, question, progress)  # type: ignore[arg-type]
     # the model lock is free for another thread, and the next call reads as before
-    free = threading.Thread(target=lambda: small._lock.acquire(timeout=5) and small._lock.release())
+    free = threading.Thread(target=lambda: small.lock.acquire(timeout=5) and small.lock.release())
     free.start()
     free.join(10)
     assert not free.is_alive()
@@ -152,8 +152,8 @@ def test_cancelling_during_generation_stops_the_stream(
     with pytest.raises(Cancelled):
         pieces.extend(stream)
     assert len(pieces) < 10
-    assert small._lock.acquire(timeout=5)
-    small._lock.release()
+    assert small.lock.acquire(timeout=5)
+    small.lock.release()
 
 
 async def test_a_cancelled_task_stops_its_read_in_the_worker_thread(
@@ -175,7 +175,7 @@ async def test_a_cancelled_task_stops_its_read_in_the_worker_thread(
         await task
     at_cancel = len(seen)
     # the worker stops before its next chunk instead of reading on in the background
-    await asyncio.to_thread(lambda: small._lock.acquire(timeout=30) and small._lock.release())
+    await asyncio.to_thread(lambda: small.lock.acquire(timeout=30) and small.lock.release())
     await asyncio.sleep(0.2)
     assert len(seen) <= at_cancel + 1
     total = small.select(doc, question).num_chunks

@@ -68,7 +68,7 @@ def test_cache_never_exceeds_its_budget(engine: InfiniRetri) -> None:
     assert all(0 < p.tokens_kept <= 120 for p in seen)
     assert sel.tokens_kept <= 120
     # every step read at most: prompt + question + cache budget + chunk
-    parts = small._parts(haystack.QUESTION)
+    parts = small.question_parts(haystack.QUESTION)
     assert sel.tokens_processed <= len(seen) * (parts.fixed_tokens + 120 + 256)
     assert needle_kept(sel.evidence)
 
@@ -118,8 +118,11 @@ def test_auto_layer_finds_the_key_not_the_template(engine: InfiniRetri) -> None:
     import json
 
     from infiniretri_core import calibration
+    from infiniretri_core.calibration import store
 
-    data = json.loads(calibration._cache_path(engine).read_text())
+    cfg = engine.config
+    path = store.cache_path(engine.model, cfg.prompt_template, cfg.phrase_token_num)
+    data = json.loads(path.read_text())
     assert data["version"] == calibration.VERSION
     assert data["layer"] == engine.layer
     assert data["by_kind"]["dense"][str(engine.layer)] >= 0.4
@@ -130,11 +133,12 @@ def test_dense_probes_differ_only_by_key(tokenizer) -> None:  # type: ignore[no-
     import random
 
     from infiniretri_core import calibration
+    from infiniretri_core.calibration.probes import CONTEXT_TOKENS
 
-    probes = calibration._dense_probes(tokenizer, random.Random(0), 3)
+    probes = calibration.dense_probes(tokenizer, random.Random(0), 3)
     for sentences, at, question in probes:
         texts = [tokenizer.decode(s) for s in sentences]
-        assert len(texts) >= 50 and sum(map(len, sentences)) >= calibration.CONTEXT_TOKENS
+        assert len(texts) >= 50 and sum(map(len, sentences)) >= CONTEXT_TOKENS
         assert all(t.startswith(" The locker code of ") for t in texts)
         key = question.removeprefix("What is the locker code of ").removesuffix("?")
         assert [i for i, t in enumerate(texts) if f" of {key} is " in t] == [at]
@@ -149,8 +153,8 @@ def test_closing_a_stream_early_frees_the_model(
     stream = engine.stream_answer(*long_answer, max_new_tokens=300)
     next(stream)
     stream.close()
-    assert engine._lock.acquire(timeout=10), "the generation went on after close()"
-    engine._lock.release()
+    assert engine.lock.acquire(timeout=10), "the generation went on after close()"
+    engine.lock.release()
     assert engine.select("Alvar was born in Tromso.", "Where was Alvar born?").evidence
 
 

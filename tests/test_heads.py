@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, haystack, probe, scoring
-from infiniretri_core import heads as heads_mod
 
 HEADS = ((24, 4), (15, 6), (24, 5))
 
@@ -42,7 +41,8 @@ def test_one_head_alone_equals_the_papers_scoring_of_that_head(engine: InfiniRet
     ctx_ids = tok(haystack.NEEDLE + " It rained all week.", add_special_tokens=False)["input_ids"]
     ids, ctx, q0 = parts.build(ctx_ids)
     rows = probe.attention_rows(engine.model, ids, q0, [15])
-    got = heads_mod.token_scores(rows, ((15, 6),), slice(None), slice(q0, None), ctx, 8, True)
+    question = scoring.QuestionRows({15: rows[15][0]}, slice(q0, None), ctx)
+    got = scoring.HeadSum(((15, 6),), 8, True).score(question)
     r = rows[15][0, 6]
     want = scoring.token_scores(r, ctx, 8, scoring.question_weights(r, slice(q0, None)))
     torch.testing.assert_close(got, want / want.sum())
@@ -63,10 +63,13 @@ def test_reading_with_heads_keeps_the_needle_and_reads_to_the_deepest_layer(
     assert [e.sentence for e in many.evidence] == [e.sentence for e in sel.evidence]
 
 
-def test_select_many_refuses_null_question(engine: InfiniRetri) -> None:
+def test_select_many_reads_with_the_null_question(engine: InfiniRetri) -> None:
+    """Once refused (a ConfigError), now one null block beside each question."""
     eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, null_question="N/A")
-    with pytest.raises(ConfigError, match="select_many"):
-        eng.select_many("Some text. More text.", ["What?", "Why?"])
+    doc = haystack.build(engine.tokenizer, 1500, 0.5)
+    first, second = eng.select_many(doc, [haystack.QUESTION, "Who wrote this?"])
+    assert any("Dolores Park" in e.text for e in first.evidence)
+    assert second.evidence and first.tokens_processed == second.tokens_processed
 
 
 def test_cli_passes_heads_and_null_question() -> None:

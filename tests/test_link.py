@@ -6,9 +6,10 @@ import random
 
 import pytest
 import torch
-from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, link, probe
-from infiniretri_core.link_calibration import link_probes
+from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, Progress, haystack, probe
+from infiniretri_core.calibration import link_probes
 from infiniretri_core.prompt import prompt_parts
+from infiniretri_core.scoring import link
 
 
 def test_a_sentence_gets_the_peak_of_what_it_attends_to_outside_itself() -> None:
@@ -60,12 +61,17 @@ def test_a_head_the_layer_does_not_have_is_refused(engine: InfiniRetri) -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [("link_head", 0), ("passes", 2)])
-def test_select_many_refuses_what_it_would_ignore(
+def test_select_many_reads_with_what_it_once_refused(
     engine: InfiniRetri, name: str, value: int
 ) -> None:
+    """Both options work with several questions (they were a ConfigError): one selection
+    per question, every pass reported."""
     eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, **{name: value})
-    with pytest.raises(ConfigError, match=name):
-        eng.select_many("Some text. More text.", ["What?", "Who?"])
+    doc = haystack.build(engine.tokenizer, 1500, 0.5)
+    reports: list[Progress] = []
+    sels = eng.select_many(doc, [haystack.QUESTION, "Who?"], progress=reports.append)
+    assert len(sels) == 2 and any("Dolores Park" in e.text for e in sels[0].evidence)
+    assert reports[-1].num_chunks == eng.config.passes * sels[0].num_chunks >= 2
 
 
 def test_link_rows_are_that_heads_attention_summed_per_sentence(
@@ -108,9 +114,21 @@ def test_link_probes_put_the_answer_after_its_bridge(tokenizer) -> None:  # type
 
 def test_auto_link_head_is_calibrated_and_links(engine: InfiniRetri) -> None:
     """The calibrated head ranks the answer sentence of unseen probes first or nearly."""
-    from infiniretri_core.link_calibration import calibrate_link
+    import threading
+
+    from infiniretri_core.calibration import calibrate_link
 
     eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
-    mrr = calibrate_link(eng, probes=4, seed=7)  # other probes than the calibration's
+    cfg = eng.config
+    mrr = calibrate_link(  # other probes than the calibration's
+        eng.model,
+        eng.tokenizer,
+        cfg.prompt_template,
+        cfg.phrase_token_num,
+        threading.RLock(),
+        eng.layer,
+        probes=4,
+        seed=7,
+    )
     assert mrr[eng.link_head] >= 0.75, mrr
     assert sorted(mrr.values())[len(mrr) // 2] < 0.5, mrr  # most heads do not link

@@ -147,13 +147,14 @@ def test_cancel_between_chunks(small: InfiniRetri, doc: str) -> None:
 def test_questions_split_into_forwards_that_fit_the_model(
     small: InfiniRetri, doc: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infiniretri_core import multi, probe
+    from infiniretri_core import probe
+    from infiniretri_core.reading import step
 
     caches = [[0, 1], [1, 2], [5]]
     lengths = np.full(8, 10)
-    assert multi._groups(caches, lengths, 100, [5, 5, 5], None) == [[0, 1, 2]]
-    assert multi._groups(caches, lengths, 100, [5, 5, 5], 145) == [[0, 1], [2]]
-    assert multi._groups(caches, lengths, 100, [5, 5, 5], 10) == [[0], [1], [2]]
+    assert step.groups(caches, lengths, 100, [5, 5, 5], None) == [[0, 1, 2]]
+    assert step.groups(caches, lengths, 100, [5, 5, 5], 145) == [[0, 1], [2]]
+    assert step.groups(caches, lengths, 100, [5, 5, 5], 10) == [[0], [1], [2]]
 
     sizes: list[int] = []
     capture = probe.attention_rows
@@ -164,7 +165,7 @@ def test_questions_split_into_forwards_that_fit_the_model(
 
     limit = 450
     monkeypatch.setattr(small.model.config, "max_position_embeddings", limit)
-    monkeypatch.setattr(multi.probe, "attention_rows", spy)
+    monkeypatch.setattr(probe, "attention_rows", spy)
     sels = small.select_many(doc, QUESTIONS[:2])
     assert max(sizes) <= limit
     assert len(sizes) > sels[0].num_chunks  # some steps needed two forwards
@@ -175,8 +176,9 @@ def test_shared_step_rows_equal_eager_attention(fp32_engine: InfiniRetri) -> Non
     """The captured rows under the 4D mask and position ids equal eager attention given the
     same (additive) mask: the probe and SDPA honour the mask that keeps questions apart."""
     import torch
-    from infiniretri_core import multi, probe
+    from infiniretri_core import families, probe
     from infiniretri_core.prompt import prompt_parts
+    from infiniretri_core.reading import step
     from transformers import AutoModelForCausalLM
 
     engine = fp32_engine
@@ -185,12 +187,15 @@ def test_shared_step_rows_equal_eager_attention(fp32_engine: InfiniRetri) -> Non
     context = tok(" ".join(f for f, _, _ in FACTS[:3]), add_special_tokens=False)["input_ids"]
     start = len(parts[0].prefix)
     own = [torch.arange(start, start + len(context)), torch.arange(start + 5, start + len(context))]
-    ids, mask, positions, blocks = multi._step_input(parts[0].prefix, context, parts, own)
+    blocks_in = [step.Block(p, c) for p, c in zip(parts, own, strict=True)]
+    built = step.build(parts[0].prefix, context, blocks_in)
+    ids, mask, positions, blocks = built.ids, built.mask, built.positions, built.spans
+    assert mask is not None and positions is not None
     assert positions[0, blocks[0][0]] == positions[0, blocks[1][0]]  # same positions per block
     layer = engine.layer
     rows = probe.attention_rows(engine.model, ids, blocks[0][0], [layer], mask, positions)[layer]
     eager = AutoModelForCausalLM.from_pretrained(
-        engine.model.config._name_or_path, dtype=torch.float32, attn_implementation="eager"
+        families.model_name(engine.model), dtype=torch.float32, attn_implementation="eager"
     ).eval()
     additive = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
     with torch.inference_mode():

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
-from infiniretri_core import InfiniRetri, ModelError, calibration, models
+from infiniretri_core import InfiniRetri, ModelError, models
+from infiniretri_core.calibration import store
 
 SOCKETS_BLOCKED = """
 import socket
@@ -113,13 +114,13 @@ def test_an_interrupted_calibration_write_leaves_no_file(
     def interrupted(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(calibration.os, "replace", interrupted)
+    monkeypatch.setattr(store.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        calibration._atomic_write(target, json.dumps({"layer": 15}))
+        store.atomic_write(target, json.dumps({"layer": 15}))
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # no temporary file left behind
     monkeypatch.undo()
-    calibration._atomic_write(target, json.dumps({"layer": 15}))
+    store.atomic_write(target, json.dumps({"layer": 15}))
     assert json.loads(target.read_text()) == {"layer": 15}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from infiniretri_core import ConfigError, InfiniRetri, haystack, null
+from infiniretri_core import ConfigError, InfiniRetri, haystack, probe
 from infiniretri_core.prompt import prompt_parts
+from infiniretri_core.reading import step
 
 
 @pytest.mark.parametrize("bad", ["", "   ", 3, b"N/A"])
@@ -21,12 +22,18 @@ def test_question_rows_equal_the_single_read(fp32_engine: InfiniRetri) -> None:
     parts = prompt_parts(tok, engine.config.prompt_template, haystack.QUESTION)
     null_parts = prompt_parts(tok, engine.config.prompt_template, "N/A")
     context = tok(haystack.NEEDLE + " It rained all week.", add_special_tokens=False)["input_ids"]
-    rows, null_rows, ctx, *_ = null.step_rows(
-        engine.model, engine.layer, parts, null_parts, context
+    ctx = slice(len(parts.prefix), len(parts.prefix) + len(context))
+    cols = torch.arange(ctx.start, ctx.stop)  # columns, not a slice: the masked path
+    both = step.build(
+        parts.prefix, context, [step.Block(parts, cols), step.Block(null_parts, cols)]
     )
+    (q0, q1), (n0, n1) = both.spans
+    layer = engine.layer
+    summed = probe.attention_rows(engine.model, both.ids, q0, [layer], both.mask, both.positions)[
+        layer
+    ][0].sum(dim=0)
+    rows, null_rows = summed[: q1 - q0], summed[n0 - q0 : n1 - q0]
     ids, single_ctx, query_start = parts.build(context)
-    from infiniretri_core import probe
-
     single = probe.attention_rows(engine.model, ids, query_start, [engine.layer])[engine.layer]
     single = single[0].sum(dim=0)
     assert ctx == single_ctx

@@ -37,13 +37,16 @@ def engines(fp32_engine: InfiniRetri) -> dict[str, InfiniRetri]:
 
 
 @pytest.mark.parametrize("option", list(OPTIONS))
-def test_select_is_as_pinned(
+def test_select_is_as_pinned_and_select_many_of_one_is_select(
     engines: dict[str, InfiniRetri], option: str
 ) -> None:
     engine = engines[option]
     for name, doc in DOCS.items():
         got = kept(engine.select(doc["text"], doc["questions"][0]))
         _same(got, REF["select"][option][name])
+    doc = DOCS["two_hop"]
+    (alone,) = engine.select_many(doc["text"], doc["questions"][:1])
+    _same(kept(alone), REF["select"][option]["two_hop"])
 
 
 @pytest.mark.parametrize("option", list(MANY))

@@ -5,7 +5,7 @@ attention (Ye, Wang, Wang, 2025). Framework-agnostic; adapters live in
 from .cancel import CancelToken, cancel_scope
 from .config import DEFAULT_PROMPT, InfiniRetriConfig
 from .document import DocumentInput
-from .engine import AnswerStream, InfiniRetri, ProgressCallback
+from .engine import InfiniRetri
 from .errors import (
     Cancelled,
     ConfigError,
@@ -14,6 +14,8 @@ from .errors import (
     InputError,
     ModelError,
 )
+from .reading import ProgressCallback
+from .stream import AnswerStream
 from .types import Answer, Evidence, Progress, Selection, Sentence
 
 __all__ = [

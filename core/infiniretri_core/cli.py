@@ -12,8 +12,14 @@ from typing import Any
 from .errors import InfiniRetriError
 from .files import read_text_file
 
+_BENCH_HELP = "benchmarks: NIH grid, RULER tasks, peers compared"
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (``None``: for any command line). The benchmark harness is
+    heavy and no part of answering, so its commands are built, and ``infiniretri_core.bench``
+    imported, only when ``argv`` names ``bench``; otherwise ``bench`` is a stub that keeps its
+    place and help line in ``infiniretri --help``."""
     p = argparse.ArgumentParser(prog="infiniretri", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     for name, help_ in (
@@ -27,10 +33,14 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-new-tokens", type=int)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         sp.add_argument("--no-progress", action="store_true")
-    from .batch.cli import add_parser as add_batch
-    from .bench.cli import add_parser
+    if argv is None or next((a for a in argv if not a.startswith("-")), None) == "bench":
+        from .bench.cli import add_parser
 
-    add_parser(sub, _engine_options)
+        add_parser(sub, _engine_options, _BENCH_HELP)
+    else:
+        sub.add_parser("bench", help=_BENCH_HELP)
+    from .batch.cli import add_parser as add_batch
+
     add_batch(sub, _engine_options)
     return p
 
@@ -99,7 +109,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None, *, engine: Any = None) -> int:
     """The command line; ``engine``, if given, is used instead of loading one (its options
     win over --model, --layer and the like)."""
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(words).parse_args(words)
     try:
         return _run(args, engine)
     except InfiniRetriError as exc:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .errors import ConfigError
-from .heads import normalise as normalise_heads
+from .scoring import factory
+from .scoring.heads import normalise as normalise_heads
 
 #: The authors' prompt (``infini_retri/main.py``), used both while reading and for the answer.
 DEFAULT_PROMPT = (
@@ -125,15 +126,8 @@ class InfiniRetriConfig:
             raise ConfigError("null_question must be a non-empty str or None")
 
         object.__setattr__(self, "heads", normalise_heads(self.heads))
-        if self.heads is not None and self.null_question is not None:
-            raise ConfigError("heads and null_question cannot be combined (yet): choose one")
-        if self.link_head is not None:
-            if self.link_head != "auto":
-                _check_int("link_head", self.link_head, 0)
-            if self.heads is not None or self.null_question is not None:
-                raise ConfigError(
-                    "link_head cannot be combined with heads or null_question (yet): choose one"
-                )
+        if self.link_head is not None and self.link_head != "auto":
+            _check_int("link_head", self.link_head, 0)
         _check_number("link_weight", self.link_weight, lambda v: 0 < v < math.inf, "> 0")
         _check_number("match_weight", self.match_weight, lambda v: 0 <= v < math.inf, ">= 0")
         if self.writer_order not in ("document", "score"):
@@ -142,6 +136,7 @@ class InfiniRetriConfig:
             )
         _check_int("match_max_n", self.match_max_n, 1)
         _check_number("match_max_share", self.match_max_share, lambda v: 0 < v <= 1, "in (0, 1]")
+        factory.check(self)
 
     def replace(self, **changes: Any) -> InfiniRetriConfig:
         """A copy with some fields changed (validated again); unknown names are an error."""

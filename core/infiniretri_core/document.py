@@ -79,6 +79,16 @@ def check_text(value: object, what: str) -> str:
     return value
 
 
+def check_questions(questions: object) -> list[str]:
+    """A non-empty sequence of str (a lone str is refused: it would be read letter by letter)."""
+    if isinstance(questions, str) or not isinstance(questions, Sequence):
+        raise InputError(f"questions must be a sequence of str, got {type(questions).__name__}")
+    items = list(questions)
+    if not items:
+        raise InputError("questions is empty")
+    return items
+
+
 def check_parts(document: object) -> list[str]:
     """The parts of a document (a str, or a sequence of str of which one has text)."""
     if isinstance(document, str):

@@ -43,16 +43,51 @@ def check_capturable(model: torch.nn.Module) -> None:
         )
 
 
-def global_attention_layers(config: Any) -> list[int]:
+def text_config(model: Any) -> Any:
+    """The decoder's config (multimodal configs nest it)."""
+    config = model.config
+    return config.get_text_config() if hasattr(config, "get_text_config") else config
+
+
+def global_attention_layers(model: Any) -> list[int]:
     """Layers that see the whole context (Gemma3 interleaves sliding-window layers)."""
-    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
-    n = int(text_config.num_hidden_layers)
-    types = getattr(text_config, "layer_types", None)
+    text = text_config(model)
+    n = int(text.num_hidden_layers)
+    types = getattr(text, "layer_types", None)
     if types:
         full = [i for i, t in enumerate(types) if t == "full_attention"]
         if full:
             return full
     return list(range(n))
+
+
+def num_heads(model: Any) -> int:
+    """Query heads per layer."""
+    return int(text_config(model).num_attention_heads)
+
+
+def max_positions(model: Any) -> int | None:
+    """The longest input the model's positions cover (``None``: unknown)."""
+    limit = getattr(text_config(model), "max_position_embeddings", None)
+    return int(limit) if limit else None
+
+
+def model_name(model: Any) -> str:
+    """The name or path the model was loaded from ('' if unknown)."""
+    return str(getattr(model.config, "_name_or_path", "") or "")
+
+
+def config_json(model: Any) -> str:
+    """The model's whole config as JSON (part of what a calibration depends on)."""
+    return str(model.config.to_json_string(use_diff=False))
+
+
+def param_dtype(model: Any) -> torch.dtype:
+    return next(model.parameters()).dtype
+
+
+def attention_implementation(model: Any) -> str | None:
+    return getattr(model.config, "_attn_implementation", None)
 
 
 def render_chat(tokenizer: Any, user: str) -> str:

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
 
@@ -128,8 +127,3 @@ def question_prior(
     return prior(
         canon[: len(doc_ids)], offsets, canon[len(doc_ids) :].tolist(), word, max_n, max_share
     )
-
-
-def add_prior(scores: torch.Tensor, prior: torch.Tensor, weight: float) -> torch.Tensor:
-    """``scores + weight * max(scores) * prior``: the prior in units of the step's best score."""
-    return scores + weight * scores.max() * prior.to(scores.dtype)

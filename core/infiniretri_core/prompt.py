@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from .errors import InputError
+from .document import check_text
+from .errors import ConfigError, InputError
 from .families import render_chat
 from .tokens import encode_control, encode_one
 
@@ -51,6 +52,26 @@ def prompt_parts(tokenizer: Any, template: str, question: str) -> PromptParts:
         encode_control(tokenizer, suffix),
         encode_one(tokenizer, question.strip()),
     )
+
+
+def reading_parts(tokenizer: Any, template: str, question: str, chunk_size: int) -> PromptParts:
+    """:func:`prompt_parts` of a question to read with: the prompt and the question must
+    leave room for the chunk."""
+    check_text(question, "question")
+    parts = prompt_parts(tokenizer, template, question)
+    fixed = parts.fixed_tokens - len(parts.question)
+    if fixed >= chunk_size:
+        raise ConfigError(
+            f"the prompt template alone takes {fixed} tokens, not less than chunk_size "
+            f"({chunk_size}): raise chunk_size"
+        )
+    if parts.fixed_tokens >= chunk_size:
+        raise InputError(
+            f"the question takes {len(parts.question)} tokens; with the prompt that is "
+            f"{parts.fixed_tokens}, not less than chunk_size ({chunk_size}): shorten the "
+            "question or raise chunk_size"
+        )
+    return parts
 
 
 DEFAULT_MARKER = "Question:"

@@ -145,9 +145,9 @@ async def test_an_abandoned_async_stream_frees_the_model(
     await stream.aclose()  # what a cancelled consumer does
 
     def model_free() -> bool:
-        if not engine._lock.acquire(timeout=10):
+        if not engine.lock.acquire(timeout=10):
             return False
-        engine._lock.release()
+        engine.lock.release()
         return True
 
     assert await asyncio.to_thread(model_free), "the generation went on after the consumer left"

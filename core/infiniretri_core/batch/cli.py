@@ -40,9 +40,9 @@ def add_parser(sub: Any, engine_options: Callable[[argparse.ArgumentParser], Non
 
 def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
     """``engine`` (tests) replaces the in-process engine; ``options`` are the engine's."""
-    from .job import EngineSpec, RayOptions
     from .job import run as run_job
     from .records import load_records
+    from .spec import EngineSpec, RayOptions
     from .work import BatchSettings
 
     records = load_records(args.input, args.questions, args.glob)

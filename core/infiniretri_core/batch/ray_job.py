@@ -15,14 +15,12 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigError
 from .records import BatchRecord
+from .spec import EngineFactory, RayOptions
 from .work import BatchSettings, answer_record
-
-if TYPE_CHECKING:
-    from .job import EngineFactory, RayOptions
 
 
 class BatchWorker:

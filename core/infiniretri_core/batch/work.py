@@ -50,7 +50,7 @@ def answer_record(
     valid = []
     for q in questions:
         try:
-            engine._parts(q)  # the engine's own question check, before any reading
+            engine.question_parts(q)  # the engine's own question check, before any reading
         except Exception as exc:
             lines.append(error_record(record.id, q, exc))
         else:

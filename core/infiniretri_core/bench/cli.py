@@ -21,10 +21,12 @@ def _ints(text: str) -> list[int]:
 
 
 def add_parser(
-    sub: Any, engine_options: Callable[[argparse.ArgumentParser], None]
+    sub: Any, engine_options: Callable[[argparse.ArgumentParser], None], help_: str
 ) -> argparse.ArgumentParser:
-    """The ``bench`` group; ``engine_options`` adds --model, --layer, ... to each command."""
-    bench = sub.add_parser("bench", help="benchmarks: NIH grid, RULER tasks, peers compared")
+    """The ``bench`` group; ``engine_options`` adds --model, --layer, ... to each command;
+    ``help_`` is the group's line in ``infiniretri --help``, which the caller also shows
+    without importing this harness."""
+    bench = sub.add_parser("bench", help=help_)
     cmds = bench.add_subparsers(dest="bench", required=True)
     niah = cmds.add_parser("niah", help="the paper's needle-in-a-haystack grid + heatmap")
     niah.add_argument("--lengths", default="8k,16k,32k", help="e.g. 8k,32k,128k,1M")

@@ -77,7 +77,7 @@ def run(engine: Any, length: int, out: str | Path, repeats: int = 2) -> dict[str
     question = haystack.QUESTION
     with recording_inputs() as steps:
         selection = engine.select(doc, question)
-    parts = engine._parts(question)
+    parts = engine.question_parts(question)
     prepared = engine.prepare(doc)
     chunks = pack(prepared.lengths.tolist(), engine.config.chunk_size)
     alone = [parts.build(prepared.tokens(list(c)))[0] for c in chunks]
@@ -86,7 +86,7 @@ def run(engine: Any, length: int, out: str | Path, repeats: int = 2) -> dict[str
     def forwards(inputs: list[torch.Tensor]) -> Any:
         def go() -> None:
             for ids in inputs:
-                with engine._lock:
+                with engine.lock:
                     bare_forward(engine.model, ids, layer)
 
         return go

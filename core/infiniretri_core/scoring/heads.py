@@ -14,11 +14,13 @@ chosen layer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
-from . import scoring
-from .errors import ConfigError
+from ..errors import ConfigError
+from . import phrase
+from .base import QuestionRows, Scorer
 
 Head = tuple[int, int]
 
@@ -64,28 +66,25 @@ def layers(heads: tuple[Head, ...]) -> list[int]:
     return sorted({layer for layer, _ in heads})
 
 
-def token_scores(
-    rows: dict[int, torch.Tensor],
-    heads: tuple[Head, ...],
-    query_rows: slice,
-    query_cols: slice,
-    context_cols: slice | torch.Tensor,
-    phrase_token_num: int,
-    use_question_weight: bool,
-) -> torch.Tensor:
-    """One score per context token: the chosen heads' phrase scores, each of unit sum, added.
+@dataclass(frozen=True)
+class HeadSum(Scorer):
+    """The chosen heads' phrase scores, each normalised to unit sum, added; each head's
+    question weights taken from its own rows at every step."""
 
-    ``rows`` are :func:`probe.attention_rows` results; ``query_rows`` selects one question's
-    rows, ``query_cols`` its question-to-end columns (for its weights), ``context_cols`` the
-    context columns it sees.
-    """
-    total: torch.Tensor | None = None
-    for layer, head in heads:
-        r = rows[layer][0, head, query_rows]
-        weights = scoring.question_weights(r, query_cols) if use_question_weight else None
-        strip = r[:, context_cols]
-        s = scoring.token_scores(strip, slice(0, strip.shape[1]), phrase_token_num, weights)
-        s = s / s.sum().clamp_min(1e-12)
-        total = s if total is None else total + s
-    assert total is not None
-    return total
+    heads: tuple[Head, ...]
+    phrase_token_num: int = 8
+    use_question_weight: bool = True
+
+    def layers(self) -> list[int]:
+        return layers(self.heads)
+
+    def score(self, q: QuestionRows) -> torch.Tensor:
+        total: torch.Tensor | None = None
+        for layer, head in self.heads:
+            r = q.rows[layer][head]
+            weights = phrase.question_weights(r, q.query_cols) if self.use_question_weight else None
+            s = phrase.token_scores(r, q.context_cols, self.phrase_token_num, weights)
+            s = s / s.sum().clamp_min(1e-12)
+            total = s if total is None else total + s
+        assert total is not None
+        return total

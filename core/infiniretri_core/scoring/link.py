@@ -21,9 +21,13 @@ that holds the bridge.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import torch
 
-from . import scoring
+from . import phrase
+from .base import Term, TermStep
 
 
 def link_scores(mass: torch.Tensor, scores: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
@@ -33,7 +37,7 @@ def link_scores(mass: torch.Tensor, scores: torch.Tensor, owner: torch.Tensor) -
     context sentences (:class:`probe.LinkSpec`); ``scores`` (N,): the question's token
     scores; ``owner`` (N,): each token's sentence.
     """
-    peaks = scoring.sentence_peaks(scores.float(), owner, mass.shape[1]).clamp_min(0)
+    peaks = phrase.sentence_peaks(scores.float(), owner, mass.shape[1]).clamp_min(0)
     mass = mass.clone()
     mass[torch.arange(mass.shape[0]), owner] = 0.0  # not its own sentence
     return mass @ peaks
@@ -43,3 +47,19 @@ def sentence_mass(rows: torch.Tensor, owner: torch.Tensor, n: int) -> torch.Tens
     """(N, N) attention of the context over itself -> (N, n) summed per sentence."""
     out = torch.zeros(rows.shape[0], n, dtype=torch.float32)
     return out.index_add_(1, owner, rows.float())
+
+
+@dataclass(frozen=True)
+class LinkTerm(Term):
+    """``score + weight * link_score`` through ``head`` of ``layer`` (the scoring layer)."""
+
+    layer: int
+    head: int
+    weight: float = 0.5
+
+    def link(self) -> tuple[int, int]:
+        return self.layer, self.head
+
+    def adjust(self, scores: torch.Tensor, step: TermStep, state: Any) -> torch.Tensor:
+        assert step.link_mass is not None, "the read loop captures the link head"
+        return scores + self.weight * link_scores(step.link_mass, scores, step.owner)

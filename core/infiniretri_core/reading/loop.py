@@ -1,0 +1,223 @@
+"""The one read loop, for N >= 1 questions: chunks (and passes), steps, caches, progress.
+
+Each step is ONE forward over ``[prefix][union of the N caches][chunk]`` followed by one
+block per question (and its companion block, if the scorer asks for one); question j sees
+its own cache and the chunk, exactly what a read of j alone would see, so ``select_many([q])``
+is ``select(q)``. The chunk, the bulk of every step, goes through the model once instead of N
+times. A later pass reads again what no cache holds, starting from the last pass's caches.
+
+Each question's cache keeps the order a read of it alone gives: by the step each sentence
+entered that cache, then document order. The union is ordered the same way by (step,
+sentence); a sentence two questions took in at different steps (possible from the second
+pass on) stands in it twice, once where each expects it, so that, for instance, an answer
+sentence one question re-read after its bridge still comes after that bridge for it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import probe
+from ..cancel import CancelToken, check
+from ..chunking import pack
+from ..document import PreparedDocument
+from ..families import max_positions
+from ..memory import trim
+from ..prompt import PromptParts
+from ..scoring import Pipeline, QuestionRows, TermStep
+from ..types import Progress
+from . import step as steps
+from .cache import keep, owner
+from .state import ReadState
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """The loop's share of the config."""
+
+    chunk_size: int
+    top_k: int
+    max_cache_tokens: int | None
+    passes: int = 1
+
+
+@dataclass
+class _Question:
+    parts: PromptParts
+    term_states: list[Any]
+    cache: list[int] = field(default_factory=list)
+    peaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    memo: dict[str, Any] = field(default_factory=dict)
+    entered: dict[int, int] = field(default_factory=dict)
+    """The step each cached sentence entered the cache (its place in the union)."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Reads documents with one model and one scoring pipeline (shared by threads: every
+    model call holds ``lock``; per-read state lives in :meth:`read`)."""
+
+    model: torch.nn.Module
+    tokenizer: Any
+    lock: threading.RLock
+    pipeline: Pipeline
+    settings: ReadSettings
+
+    def read(
+        self,
+        doc: PreparedDocument,
+        questions: Sequence[PromptParts],
+        companion: PromptParts | None,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> list[ReadState]:
+        """One reading of ``doc`` for every question; one read state each, in order."""
+        t0 = time.perf_counter()
+        s = self.settings
+        lengths = doc.lengths
+        chunks = pack(lengths.tolist(), s.chunk_size)
+        terms = self.pipeline.terms
+        qs = [
+            _Question(
+                p, [t.prepare(self.tokenizer, doc.ids, doc.offsets, p.question) for t in terms]
+            )
+            for p in questions
+        ]
+        block = [_block_len(p) + (_block_len(companion) if companion else 0) for p in questions]
+        limit = max_positions(self.model)  # caches that do not fit together: two forwards
+        schedule = [(p, ci) for p in range(s.passes) for ci in range(len(chunks))]
+        processed = read = 0
+        for n, (_, ci) in enumerate(schedule):
+            check(cancel)
+            held = set().union(*(q.cache for q in qs))
+            fresh = int(lengths[[i for i in chunks[ci] if i not in held]].sum())
+            fixed = len(questions[0].prefix) + int(lengths[list(chunks[ci])].sum())
+            keyed = [[(q.entered[i], i) for i in q.cache] for q in qs]  # as the union has them
+            sizes = {key: lengths[key[1]] for cache in keyed for key in cache}
+            for group in steps.groups(keyed, sizes, fixed, block, limit):
+                processed += self._step(doc, chunks[ci], [qs[j] for j in group], companion, n)
+            kept = set().union(*(q.cache for q in qs))
+            read += fresh
+            trim(n)
+            if progress is not None:
+                total = int(lengths[list(kept)].sum()) if kept else 0
+                progress(Progress(n + 1, len(schedule), read, doc.num_tokens * s.passes, total))
+        seconds = time.perf_counter() - t0
+        starts = np.asarray([c.start for c in chunks], dtype=np.int64)
+        states = []
+        for q in qs:
+            order = np.argsort(q.cache, kind="stable")  # a later pass leaves it out of order
+            cache = [q.cache[i] for i in order]
+            states.append(
+                ReadState(
+                    doc, q.parts, cache, q.peaks[order], starts, len(chunks), processed, seconds
+                )
+            )
+        return states
+
+    def _step(
+        self,
+        doc: PreparedDocument,
+        chunk: Sequence[int],
+        group: list[_Question],
+        companion: PromptParts | None,
+        n: int,
+    ) -> int:
+        """One forward for the questions of ``group``; updates their caches in place and
+        returns the number of tokens that went through the model."""
+        s = self.settings
+        lengths = doc.lengths
+        owns = [set(q.cache) for q in group]
+        union = sorted({(q.entered[i], i) for q in group for i in q.cache})
+        # a chunk sentence that some question does not hold is read in the chunk, after
+        # every cache (where a read of that question alone has it), even if another holds it
+        tail = [i for i in chunk if not all(i in own for own in owns)]
+        context = [i for _, i in union] + tail
+        ctx_lengths = lengths[context]
+        prefix = group[0].parts.prefix
+        ctx = slice(len(prefix), len(prefix) + int(ctx_lengths.sum()))
+        col_start = len(prefix) + np.concatenate([[0], np.cumsum(ctx_lengths)[:-1]])
+        cached = {key: i for i, key in enumerate(union)}
+        read_now = {sid: len(union) + i for i, sid in enumerate(tail)}
+        views, slots, cols, blocks = [], [], [], []
+        for q, own in zip(group, owns, strict=True):
+            rest = [i for i in chunk if i not in own]
+            view = [*q.cache, *rest]
+            at = [cached[q.entered[i], i] for i in q.cache] + [read_now[i] for i in rest]
+            c = (
+                ctx
+                if at == list(range(len(context)))
+                else steps.columns(col_start, ctx_lengths, at)
+            )
+            views.append(view)
+            slots.append(at)
+            cols.append(c)
+            blocks.append(steps.Block(q.parts, c))
+            if companion is not None:
+                blocks.append(steps.Block(companion, c))
+        inp = steps.build(prefix, doc.tokens(context), blocks)
+        link = self.pipeline.link()
+        spec = None
+        if link is not None:
+            token_groups = torch.full((inp.ids.shape[1],), len(context), dtype=torch.long)
+            token_groups[ctx] = owner(ctx_lengths)
+            spec = probe.LinkSpec(link[0], link[1], ctx.start, ctx.stop, token_groups, len(context))
+        layers = self.pipeline.layers()
+        with self.lock:
+            rows = probe.attention_rows(
+                self.model, inp.ids, inp.query_start, layers, inp.mask, inp.positions, link=spec
+            )
+        per = 2 if companion is not None else 1
+        for j, (q, view, at, c) in enumerate(zip(group, views, slots, cols, strict=True)):
+            mine, query_cols = _block_rows(rows, layers, inp, j * per)
+            partner = None
+            if companion is not None:
+                partner = QuestionRows(*_block_rows(rows, layers, inp, j * per + 1), c)
+            view_lengths = lengths[view]
+            token_owner = owner(view_lengths)
+            term_step = None
+            if self.pipeline.terms:
+                mass = None if spec is None else rows[probe.LINK]
+                if mass is not None and isinstance(c, torch.Tensor):  # a view, not the context
+                    mass = _view_mass(mass[c - ctx.start], at)
+                term_step = TermStep(token_owner, view, doc.token_positions(view), mass)
+            question = QuestionRows(mine, query_cols, c, q.memo, partner)
+            scores = self.pipeline.score(question, term_step, q.term_states)
+            hit, peaks = keep(scores, token_owner, view_lengths, s.top_k, s.max_cache_tokens)
+            q.cache = [view[i] for i in hit]
+            q.peaks = peaks
+            q.entered = {i: q.entered.get(i, n) for i in q.cache}
+        return int(inp.ids.shape[1])
+
+
+def _view_mass(mass: torch.Tensor, slots: list[int]) -> torch.Tensor:
+    """The link head's per-sentence mass as a read of this view alone would see it: the
+    context tokens also attend to other questions' cache sentences, so the mass on the
+    view's sentences is renormalised by what those others took (a softmax restricted to
+    fewer keys), lest the link fade as the union grows."""
+    others = torch.ones(mass.shape[1], dtype=torch.bool)
+    others[slots] = False
+    seen = 1.0 - mass[:, others].sum(dim=1, keepdim=True)
+    return mass[:, slots] / seen.clamp_min(1e-6)
+
+
+def _block_len(p: PromptParts) -> int:
+    return len(p.middle) + len(p.question) + len(p.suffix)
+
+
+def _block_rows(
+    rows: dict[int, torch.Tensor], layers: list[int], inp: steps.StepInput, b: int
+) -> tuple[dict[int, torch.Tensor], slice]:
+    """Block ``b``'s (H, Q, K) rows of every layer, and its question-to-end columns."""
+    q0, q1 = inp.spans[b]
+    own = slice(q0 - inp.query_start, q1 - inp.query_start)
+    return {layer: rows[layer][0][:, own] for layer in layers}, slice(q0, q1)

@@ -252,3 +252,54 @@ def test_import_graph_has_no_cycle_and_no_private_import() -> None:
             problems[-1] += f" (one of several among {', '.join(sorted(group))})"
     problems += [f"{importer} imports {name} from {module}" for importer, module, name in private]
     assert not problems, "\n".join(problems)
+
+
+LAYERS = {
+    "base": ["errors", "types", "cancel", "memory", "files"],
+    "text": ["segment", "tokens", "document", "chunking", "lexical", "haystack", "ranking"],
+    "model": ["families", "models", "probe", "prompt"],
+    "scoring": ["scoring"],
+    "config": ["config"],
+    "reading": ["reading", "calibration"],
+    "writer": ["writer", "stream", "model_choice"],
+    "engine": ["engine", "__init__"],
+    "doors": ["cli", "batch", "bench"],
+}
+"""``docs/ARCHITECTURE.md``'s layers of ``infiniretri_core``: a module imports its own layer
+and the layers above it in this list, never one below (the adapters sit on top of all)."""
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "infiniretri_core":
+        return None
+    top = parts[1] if len(parts) > 1 else "__init__"
+    return next(i for i, names in enumerate(LAYERS.values()) if top in names)
+
+
+def test_each_module_imports_only_its_layer_and_the_ones_beneath() -> None:
+    graph, _ = import_graph()
+    assert all(_layer(m) is not None for m in graph if m.startswith("infiniretri_core"))
+    wrong = [
+        (m, t)
+        for m, targets in graph.items()
+        for t in targets
+        if (a := _layer(m)) is not None and (b := _layer(t)) is not None and b > a
+    ]
+    assert not wrong, f"imports of a higher layer: {wrong}"
+
+
+def test_model_config_is_read_in_families_only() -> None:
+    """Family quirks live in one place: ``model.config`` (of ``model``, ``lm`` or any
+    ``*.model``) is read by ``families.py`` alone."""
+    found = []
+    for name, path in modules().items():
+        if name == "infiniretri_core.families":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "config":
+                owner = node.value
+                named = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+                if named in ("model", "lm"):
+                    found.append(f"{name}:{node.lineno}")
+    assert not found, f"model.config read outside families.py: {found}"

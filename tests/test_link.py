@@ -114,21 +114,11 @@ def test_link_probes_put_the_answer_after_its_bridge(tokenizer) -> None:  # type
 
 def test_auto_link_head_is_calibrated_and_links(engine: InfiniRetri) -> None:
     """The calibrated head ranks the answer sentence of unseen probes first or nearly."""
-    import threading
-
-    from infiniretri_core.calibration import calibrate_link
+    from infiniretri_core.calibration import Probing, calibrate_link
 
     eng = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
     cfg = eng.config
-    mrr = calibrate_link(  # other probes than the calibration's
-        eng.model,
-        eng.tokenizer,
-        cfg.prompt_template,
-        cfg.phrase_token_num,
-        threading.RLock(),
-        eng.layer,
-        probes=4,
-        seed=7,
-    )
+    probing = Probing(eng.model, eng.tokenizer, cfg.prompt_template, cfg.phrase_token_num)
+    mrr = calibrate_link(probing, eng.layer, probes=4, seed=7)  # other probes than its own
     assert mrr[eng.link_head] >= 0.75, mrr
     assert sorted(mrr.values())[len(mrr) // 2] < 0.5, mrr  # most heads do not link

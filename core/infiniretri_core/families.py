@@ -86,6 +86,12 @@ def param_dtype(model: Any) -> torch.dtype:
     return next(model.parameters()).dtype
 
 
+def drop_quantization_config(model: Any) -> None:
+    """Forget how a de-quantized (GGUF) model was stored, so it saves as plain weights."""
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+
+
 def attention_implementation(model: Any) -> str | None:
     return getattr(model.config, "_attn_implementation", None)
 

@@ -32,9 +32,7 @@ def scoring_layer(
     if layer == "last":
         return n - 1
     if layer == "auto":
-        return calibration.calibrated_layer(
-            model, tokenizer, config.prompt_template, config.phrase_token_num, lock
-        )
+        return calibration.calibrated_layer(_probing(model, tokenizer, config, lock))
     assert isinstance(layer, int)
     if not -n <= layer < n:
         raise ConfigError(f"layer {layer} is out of range for a model with {n} layers")
@@ -49,10 +47,16 @@ def link_head(
     if head is None:
         return None
     if head == "auto":
-        return calibration.calibrated_link_head(
-            model, tokenizer, config.prompt_template, config.phrase_token_num, lock, layer
-        )
+        return calibration.calibrated_link_head(_probing(model, tokenizer, config, lock), layer)
     n = families.num_heads(model)
     if head >= n:
         raise ConfigError(f"link_head {head} does not exist: layer {layer} has {n} heads")
     return head
+
+
+def _probing(
+    model: Any, tokenizer: Any, config: InfiniRetriConfig, lock: threading.RLock
+) -> calibration.Probing:
+    return calibration.Probing(
+        model, tokenizer, config.prompt_template, config.phrase_token_num, lock
+    )

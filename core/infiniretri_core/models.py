@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from .errors import ModelError
+from .families import drop_quantization_config
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,7 @@ def _gguf_cached(gguf: Path) -> str:
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read GGUF {gguf}: {exc}") from exc
     lm.hf_quantizer = None  # type: ignore[assignment]  # de-quantized already
-    if hasattr(lm.config, "quantization_config"):
-        del lm.config.quantization_config
+    drop_quantization_config(lm)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
     try:

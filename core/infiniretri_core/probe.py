@@ -20,7 +20,7 @@ from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_f
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from .errors import ModelError
-from .families import check_capturable, decoder_layers
+from .families import attention_implementation, check_capturable, decoder_layers
 
 ATTN_IMPLEMENTATION = "infiniretri_sdpa"
 
@@ -166,10 +166,9 @@ def install(model: torch.nn.Module) -> None:
     if ATTN_IMPLEMENTATION not in AttentionInterface._global_mapping:
         AttentionInterface.register(ATTN_IMPLEMENTATION, _attention)
         AttentionMaskInterface.register(ATTN_IMPLEMENTATION, sdpa_mask)
-    config: Any = model.config
-    if config._attn_implementation != ATTN_IMPLEMENTATION:
+    if attention_implementation(model) != ATTN_IMPLEMENTATION:
         model.set_attn_implementation(ATTN_IMPLEMENTATION)  # type: ignore[operator]
-    if config._attn_implementation != ATTN_IMPLEMENTATION:
+    if attention_implementation(model) != ATTN_IMPLEMENTATION:
         raise ModelError(f"{type(model).__name__} refused the capturing attention implementation")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from infiniretri_core import InfiniRetri
+from infiniretri_core.families import model_name
 from infiniretri_core.prompt import DEFAULT_MARKER, split_prompt
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LLM
@@ -44,7 +45,7 @@ class InfiniRetriLLM(LLM):
     def _identifying_params(self) -> dict[str, Any]:
         cfg = self.engine.config
         return {
-            "model": getattr(self.engine.model.config, "_name_or_path", ""),
+            "model": model_name(self.engine.model),
             "layer": self.engine.layer,
             "chunk_size": cfg.chunk_size,
             "top_k": cfg.top_k,

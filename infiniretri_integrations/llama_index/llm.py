@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infiniretri_core import InfiniRetri
+from infiniretri_core.families import model_name
 from infiniretri_core.prompt import DEFAULT_MARKER, split_prompt
 from llama_index.core.base.llms.types import (
     CompletionResponse,
@@ -46,7 +47,7 @@ class InfiniRetriLLM(CustomLLM):
             context_window=UNBOUNDED_CONTEXT,
             num_output=self.max_new_tokens or self.engine.config.max_new_tokens,
             is_chat_model=False,
-            model_name=str(getattr(self.engine.model.config, "_name_or_path", "infiniretri")),
+            model_name=model_name(self.engine.model) or "infiniretri",
         )
 
     @llm_completion_callback()

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import InfiniRetriError, InputError
+from ..families import model_name
 
 
 class MissingDependency(InfiniRetriError, ImportError):
@@ -102,5 +103,5 @@ def engine_config(engine: Any) -> dict[str, Any]:
     """The engine's options as plain data (recorded with every result)."""
     cfg = {k: v for k, v in vars(engine.config).items() if k != "prompt_template"}
     cfg["layer"] = engine.layer
-    cfg["model"] = getattr(engine.model.config, "_name_or_path", "") or "unknown"
+    cfg["model"] = model_name(engine.model) or "unknown"
     return cfg

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InfiniRetriError, InputError
+from ..families import model_name
 from . import multihop, ruler
 from .cases import Case, niah_case
 from .common import engine_config, peak_rss_mb, read_json, write_json
@@ -141,7 +142,7 @@ def engine_args(engine: Any) -> dict[str, Any]:
     options["layer"] = engine.layer  # no second calibration
     options["link_head"] = engine.link_head
     return {
-        "model": str(engine.model.config._name_or_path),
+        "model": model_name(engine.model),
         "dtype": str(next(engine.model.parameters()).dtype).removeprefix("torch."),
         "options": options,
     }

@@ -1,18 +1,21 @@
 """Calibrations of ``"auto"`` options from synthetic probes, cached per model.
 
 ``layer``: the scoring layer (:func:`calibrated_layer`); ``link_head``: the link head of
-that layer (:func:`calibrated_link_head`). Both take the model, its tokenizer, the prompt
-template and the phrase width, and a lock held around each forward pass; never the engine.
+that layer (:func:`calibrated_link_head`). Both take a :class:`Probing`: the model, its tokenizer,
+the prompt template, the phrase width and a lock held around each forward pass (values,
+never the engine).
 """
 
 from .layer import VERSION, Calibration, calibrate, calibrated_layer
 from .link_head import calibrate_link, calibrated_link_head
 from .probes import dense_probes, filler_texts, link_probes, needle_probes
+from .probing import Probing
 from .store import cached_int
 
 __all__ = [
     "VERSION",
     "Calibration",
+    "Probing",
     "cached_int",
     "calibrate",
     "calibrate_link",

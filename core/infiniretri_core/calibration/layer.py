@@ -19,27 +19,22 @@ cached per model as JSON (written atomically).
 from __future__ import annotations
 
 import random
-import threading
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
-from .. import families, probe
-from ..prompt import prompt_parts
-from ..scoring.base import QuestionRows
-from ..scoring.layer_sum import LayerSum
+from .. import families
 from ..scoring.phrase import rank_of, sentence_peaks
 from .probes import (
     DENSE_PROBES,
     PROBES,
     SEED,
     TOLERANCE,
-    Probe,
     dense_probes,
     needle_probes,
     sentence_owner,
 )
+from .probing import Probing
 from .store import cache_path, cached_int
 
 VERSION = 2
@@ -57,20 +52,11 @@ class Calibration:
 
 
 def calibrate(
-    model: Any,
-    tokenizer: Any,
-    template: str,
-    phrase_token_num: int,
-    lock: threading.RLock,
-    probes: int = PROBES,
-    seed: int = SEED,
-    dense: int = DENSE_PROBES,
+    probing: Probing, probes: int = PROBES, seed: int = SEED, dense: int = DENSE_PROBES
 ) -> Calibration:
-    """Score every global-attention layer on synthetic needle and dense probes.
-
-    ``lock`` is held around each forward pass of ``model``.
-    """
-    layers = families.global_attention_layers(model)
+    """Score every global-attention layer on synthetic needle and dense probes."""
+    layers = families.global_attention_layers(probing.model)
+    tokenizer = probing.tokenizer
     rr: dict[str, dict[int, list[float]]] = {}
     for kind, cases in (
         ("needle", needle_probes(tokenizer, random.Random(seed), probes)),
@@ -78,10 +64,13 @@ def calibrate(
     ):
         ranks: dict[int, list[float]] = {layer: [] for layer in layers}
         rr[kind] = ranks
-        for case in cases:
-            found = _ranks(model, tokenizer, template, phrase_token_num, lock, layers, case)
-            for layer, rank in found.items():
-                ranks[layer].append(1.0 / rank)
+        for sentences, needle_at, question in cases:
+            rows, ctx, query_start = probing.capture(sentences, question, layers, False)
+            owner = sentence_owner(sentences)
+            for layer in layers:
+                scores = probing.paper_scores(layer, rows[layer], ctx, query_start)
+                peaks = sentence_peaks(scores, owner, len(sentences))
+                ranks[layer].append(1.0 / rank_of(peaks, needle_at))
     by_kind = {k: {layer: float(np.mean(v)) for layer, v in r.items() if v} for k, r in rr.items()}
     mrr = {layer: float(np.mean([x for r in rr.values() for x in r[layer]])) for layer in layers}
     best = max(mrr.values())
@@ -89,39 +78,11 @@ def calibrate(
     return Calibration(chosen, mrr, probes + dense, by_kind=by_kind)
 
 
-def _ranks(
-    model: Any,
-    tokenizer: Any,
-    template: str,
-    phrase_token_num: int,
-    lock: threading.RLock,
-    layers: list[int],
-    case: Probe,
-) -> dict[int, int]:
-    """Rank (1 = first) of the asked sentence under each layer's paper scoring."""
-    sentences, needle_at, question = case
-    parts = prompt_parts(tokenizer, template, question)
-    input_ids, ctx, query_start = parts.build([t for s in sentences for t in s])
-    with lock:
-        rows = probe.attention_rows(model, input_ids, query_start, layers)
-    owner = sentence_owner(sentences)
-    ranks = {}
-    for layer in layers:
-        q = QuestionRows(
-            rows={layer: rows[layer][0]}, query_cols=slice(query_start, None), context_cols=ctx
-        )
-        scores = LayerSum(layer, phrase_token_num, True).score(q)
-        ranks[layer] = rank_of(sentence_peaks(scores, owner, len(sentences)), needle_at)
-    return ranks
-
-
-def calibrated_layer(
-    model: Any, tokenizer: Any, template: str, phrase_token_num: int, lock: threading.RLock
-) -> int:
+def calibrated_layer(probing: Probing) -> int:
     """The cached calibration of this model, computed (and cached) on first use."""
     return cached_int(
-        cache_path(model, template, phrase_token_num),
+        cache_path(probing.model, probing.template, probing.phrase_token_num),
         VERSION,
         "layer",
-        lambda: asdict(calibrate(model, tokenizer, template, phrase_token_num, lock)),
+        lambda: asdict(calibrate(probing)),
     )

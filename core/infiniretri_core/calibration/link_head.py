@@ -13,18 +13,14 @@ layer calibration's file.
 from __future__ import annotations
 
 import random
-import threading
 from typing import Any
 
 import numpy as np
 
-from .. import probe
-from ..prompt import prompt_parts
-from ..scoring.base import QuestionRows
-from ..scoring.layer_sum import LayerSum
 from ..scoring.link import link_scores, sentence_mass
 from ..scoring.phrase import rank_of, sentence_peaks
-from .probes import Probe, link_probes, sentence_owner
+from .probes import link_probes, sentence_owner
+from .probing import Probing
 from .store import cache_path, cached_int
 
 VERSION = 1
@@ -33,71 +29,33 @@ SEED = 20250219
 
 
 def calibrate_link(
-    model: Any,
-    tokenizer: Any,
-    template: str,
-    phrase_token_num: int,
-    lock: threading.RLock,
-    layer: int,
-    probes: int = PROBES,
-    seed: int = SEED,
+    probing: Probing, layer: int, probes: int = PROBES, seed: int = SEED
 ) -> dict[int, float]:
-    """Mean reciprocal rank of the answer sentence per head of ``layer``.
-
-    ``lock`` is held around each forward pass of ``model``.
-    """
+    """Mean reciprocal rank of the answer sentence per head of ``layer``."""
     rr: dict[int, list[float]] = {}
-    for case in link_probes(tokenizer, random.Random(seed), probes):
-        found = _ranks(model, tokenizer, template, phrase_token_num, lock, layer, case)
-        for head, rank in found.items():
+    for sentences, answer_at, question in link_probes(
+        probing.tokenizer, random.Random(seed), probes
+    ):
+        # every row from the context on: the heads' context-by-context attention
+        captured, ctx, query_start = probing.capture(sentences, question, [layer], True)
+        rows = captured[layer]
+        scores = probing.paper_scores(layer, rows[:, query_start - ctx.start :], ctx, query_start)
+        owner = sentence_owner(sentences)
+        n_ctx = ctx.stop - ctx.start
+        for head in range(rows.shape[0]):
+            mass = sentence_mass(rows[head, :n_ctx, ctx], owner, len(sentences))
+            linked = link_scores(mass, scores, owner)
+            rank = rank_of(sentence_peaks(linked, owner, len(sentences)), answer_at)
             rr.setdefault(head, []).append(1.0 / rank)
     return {head: float(np.mean(v)) for head, v in rr.items()}
 
 
-def _ranks(
-    model: Any,
-    tokenizer: Any,
-    template: str,
-    phrase_token_num: int,
-    lock: threading.RLock,
-    layer: int,
-    case: Probe,
-) -> dict[int, int]:
-    """Rank (1 = first) of the answer sentence under each head's link score."""
-    sentences, answer_at, question = case
-    parts = prompt_parts(tokenizer, template, question)
-    input_ids, ctx, query_start = parts.build([t for s in sentences for t in s])
-    with lock:  # every row from the context on: the heads' context-by-context attention
-        rows = probe.attention_rows(model, input_ids, ctx.start, [layer])[layer][0]
-    q = QuestionRows(
-        rows={layer: rows[:, query_start - ctx.start :]},
-        query_cols=slice(query_start, None),
-        context_cols=ctx,
-    )
-    scores = LayerSum(layer, phrase_token_num, True).score(q)
-    owner = sentence_owner(sentences)
-    n_ctx = ctx.stop - ctx.start
-    ranks = {}
-    for head in range(rows.shape[0]):
-        mass = sentence_mass(rows[head, :n_ctx, ctx], owner, len(sentences))
-        linked = link_scores(mass, scores, owner)
-        ranks[head] = rank_of(sentence_peaks(linked, owner, len(sentences)), answer_at)
-    return ranks
-
-
-def calibrated_link_head(
-    model: Any,
-    tokenizer: Any,
-    template: str,
-    phrase_token_num: int,
-    lock: threading.RLock,
-    layer: int,
-) -> int:
+def calibrated_link_head(probing: Probing, layer: int) -> int:
     """The cached choice for this model and layer, computed (and cached) on first use."""
-    path = cache_path(model, template, phrase_token_num)
+    path = cache_path(probing.model, probing.template, probing.phrase_token_num)
 
     def record() -> dict[str, Any]:
-        mrr = calibrate_link(model, tokenizer, template, phrase_token_num, lock, layer)
+        mrr = calibrate_link(probing, layer)
         best = max(mrr.values())
         head = min(h for h, v in mrr.items() if v >= best)
         return {"version": VERSION, "layer": layer, "head": head, "mrr": mrr}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InfiniRetriError
+from ...families import model_name
 from ..cases import Case
 from ..common import peak_rss_mb
 from . import Retrieved
@@ -27,7 +28,7 @@ class Authors:
     name = "authors"
 
     def __init__(self, engine: Any, max_new_tokens: int = 30, timeout: float = 3600) -> None:
-        self.model_path = str(engine.model.config._name_or_path)
+        self.model_path = model_name(engine.model)
         self.dtype = str(next(engine.model.parameters()).dtype).removeprefix("torch.")
         self.max_new_tokens = max_new_tokens
         self.timeout = timeout

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ...families import max_positions
 from ...prompt import prompt_parts
 from ..cases import Case
 from . import Retrieved
@@ -13,8 +14,7 @@ from .units import Units, units
 
 
 def model_window(engine: Any) -> int:
-    cfg = engine.model.config
-    return int(getattr(cfg, "max_position_embeddings", 0) or engine.tokenizer.model_max_length)
+    return max_positions(engine.model) or int(engine.tokenizer.model_max_length)
 
 
 def head_and_tail(u: Units, room: int) -> tuple[list[int], list[int]]:

@@ -47,12 +47,17 @@ def main() -> int:
         )
 
     t0 = time.perf_counter()
-    print("answer: ", end="", flush=True)
     stream = engine.stream_answer(document, question, progress=progress)
-    for i, piece in enumerate(stream):
-        if i == 0:
-            print(file=sys.stderr)
+    started = False
+    for piece in stream:
+        if not started:  # end the progress line before the answer gets its own line
+            print(file=sys.stderr, flush=True)
+            print("answer: ", end="", flush=True)
+            started = True
         print(piece, end="", flush=True)
+    if not started:
+        print(file=sys.stderr, flush=True)
+        print("answer: ", end="")
     seconds = time.perf_counter() - t0
     print()
     ans = stream.answer

@@ -1,5 +1,5 @@
-"""``infiniretri ask | select``: answer (or retrieve) over a text file with a progress bar;
-``infiniretri bench ...``: the benchmarks (see ``infiniretri_core.bench``)."""
+"""infiniretri ask / select: answer a question about (or retrieve from) a long text file, with
+a progress bar; infiniretri bench: the benchmarks; infiniretri batch: many questions."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         sp.add_argument("--max-new-tokens", type=int)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         sp.add_argument("--no-progress", action="store_true")
+        sp.add_argument(
+            "--html", metavar="OUT.html", help="also write a page showing the evidence in the text"
+        )
     if argv is None or next((a for a in argv if not a.startswith("-")), None) == "bench":
         from .bench.cli import add_parser
 
@@ -148,6 +151,8 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
     if args.command == "select":
         sel = engine.select(text, args.question, progress=progress)
         bar.close()
+        if args.html:
+            write_html(args.html, sel.to_html(text, args.question))
         if args.json:
             print(json.dumps(sel.as_dict(), ensure_ascii=False))
         else:
@@ -155,6 +160,8 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         return 0
     ans = engine.answer(text, args.question, progress=progress)
     bar.close()
+    if args.html:
+        write_html(args.html, ans.to_html(text, args.question))
     if args.json:
         print(
             json.dumps(
@@ -174,6 +181,13 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         )
         _print_evidence(sorted(ans.evidence, key=lambda e: -e.score)[:5])
     return 0
+
+
+def write_html(path: str, page: str) -> None:
+    """Write ``page`` to ``path`` (UTF-8) and say where it is on standard error."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+    print(f"infiniretri: evidence page written to {path}", file=sys.stderr)
 
 
 def _print_evidence(evidence: Sequence[Any]) -> None:

@@ -41,6 +41,25 @@ def check_capturable(model: torch.nn.Module) -> None:
             f"{type(model).__name__} does not dispatch attention through AttentionInterface, "
             "so its attention rows cannot be captured without eager attention everywhere"
         )
+    if getattr(model, "_supports_sdpa", True) is False:
+        softcap = getattr(text_config(model), "attn_logit_softcapping", None)
+        why = f" (its attention logits are soft-capped at {softcap})" if softcap else ""
+        raise ModelError(
+            f"{type(model).__name__}: transformers cannot run this family's attention through "
+            f"SDPA{why}, and InfiniRetri runs every layer up to the scoring layer through SDPA "
+            "(the capture delegates to it), so it would not compute what the model computes"
+        )
+    bidirectional = [i for i, layer in enumerate(layers) if not _is_causal(layer)]
+    if bidirectional:
+        raise ModelError(
+            f"{type(model).__name__}: layers {bidirectional} attend bidirectionally (e.g. Gemma3 "
+            "with `use_bidirectional_attention`, an embedding model); InfiniRetri reads the "
+            "question rows of a causal LM"
+        )
+
+
+def _is_causal(layer: torch.nn.Module) -> bool:
+    return bool(getattr(getattr(layer, "self_attn", None), "is_causal", True))
 
 
 def text_config(model: Any) -> Any:
@@ -49,16 +68,55 @@ def text_config(model: Any) -> Any:
     return config.get_text_config() if hasattr(config, "get_text_config") else config
 
 
-def global_attention_layers(model: Any) -> list[int]:
-    """Layers that see the whole context (Gemma3 interleaves sliding-window layers)."""
+def attention_windows(model: Any) -> list[int | None]:
+    """Each decoder layer's sliding window in tokens (``None``: it sees the whole input).
+
+    Families with ``layer_types`` (Qwen2/3, Qwen2-MoE, Gemma2/3) window their
+    ``"sliding_attention"`` layers; the others with a ``sliding_window`` (Mistral, Mixtral,
+    Phi3, Qwen3-MoE) window every layer. Qwen2/3 keep ``sliding_window`` only with
+    ``use_sliding_window`` (Qwen2-MoE sets it to 0 otherwise).
+    """
     text = text_config(model)
     n = int(text.num_hidden_layers)
+    window = getattr(text, "sliding_window", None) or None
     types = getattr(text, "layer_types", None)
+    if window is None:
+        return [None] * n
     if types:
-        full = [i for i, t in enumerate(types) if t == "full_attention"]
-        if full:
-            return full
-    return list(range(n))
+        return [int(window) if t == "sliding_attention" else None for t in types]
+    return [int(window)] * n
+
+
+def global_attention_layers(model: Any) -> list[int]:
+    """Layers that see the whole context (Gemma3 interleaves sliding-window layers); all
+    layers if every one is windowed (Mistral v0.1, Phi3: no better choice)."""
+    windows = attention_windows(model)
+    full = [i for i, w in enumerate(windows) if w is None]
+    return full or list(range(len(windows)))
+
+
+def step_attention_mask(
+    model: Any, mask: torch.Tensor, positions: torch.Tensor | None
+) -> torch.Tensor | dict[str, torch.Tensor]:
+    """A step's 4D boolean mask as the model must be given it.
+
+    transformers uses a 4D mask as is on every layer, so a sliding-window layer given one
+    would see the whole input. Each window is applied here by position distance (a question
+    block's positions start right after the context, as in a read of that question alone).
+    Families with ``layer_types`` take a mask per layer type; the others one mask for all.
+    """
+    windows = attention_windows(model)
+    window = next((w for w in windows if w is not None), None)
+    if window is None:
+        return mask
+    n = mask.shape[-1]
+    pos = positions[0] if positions is not None else torch.arange(n, device=mask.device)
+    pos = pos.to(mask.device)
+    windowed = mask & ((pos[:, None] - pos[None, :]) < window)
+    types = getattr(text_config(model), "layer_types", None)
+    if not types:  # one mask for all layers, every one windowed (Mistral, Phi3)
+        return windowed
+    return {t: windowed if t == "sliding_attention" else mask for t in set(types)}
 
 
 def num_heads(model: Any) -> int:

@@ -20,7 +20,12 @@ from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_f
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from .errors import ModelError
-from .families import attention_implementation, check_capturable, decoder_layers
+from .families import (
+    attention_implementation,
+    check_capturable,
+    decoder_layers,
+    step_attention_mask,
+)
 
 ATTN_IMPLEMENTATION = "infiniretri_sdpa"
 
@@ -192,8 +197,10 @@ def attention_rows(
 ) -> dict[int, torch.Tensor]:
     """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows.
 
-    A 4D ``attention_mask`` (bool, ``(1, 1, T, T)``) is used as is by every layer and by the
-    captured rows; with ``position_ids`` several query blocks can share one context.
+    A 4D ``attention_mask`` (bool, ``(1, 1, T, T)``) is used by every layer and by the
+    captured rows, narrowed to their window on sliding-window layers
+    (:func:`families.step_attention_mask`); with ``position_ids`` several query blocks can
+    share one context.
     ``link`` (its layer among ``layers``) adds, under the key ``LINK``, that head's
     attention of its rows summed per column group: ``(stop - start, n_groups)``.
     """
@@ -207,8 +214,10 @@ def attention_rows(
     base = getattr(model, "base_model", model)
     n = input_ids.shape[1]
     ids, mask, positions = _pad(input_ids, attention_mask, position_ids, PAD_MULTIPLE)
+    # a 4D mask reaches every layer as is: sliding-window layers need their window in it
+    masks = None if mask is None else step_attention_mask(model, mask, positions)
     with _capturing(cap), torch.inference_mode(), contextlib.suppress(_StopForward):
-        base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+        base(input_ids=ids, attention_mask=masks, position_ids=positions, use_cache=False)
     missing = sorted(set(layers) - set(cap.rows))
     if missing:
         raise ModelError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from html import escape as _escape
 from typing import Any
 
 PART_SEPARATOR = "\n\n"
@@ -92,6 +94,18 @@ class Selection:
             "peak_rss_bytes": self.peak_rss_bytes,
         }
 
+    def to_html(self, document: str | Sequence[str], question: str | None = None) -> str:
+        """A self-contained page: the evidence highlighted in ``document`` (the str or parts
+        that were read); see ``infiniretri_core.evidence_html.render``."""
+        from .evidence_html import render
+
+        return render(document, self.evidence, question)
+
+    def _repr_html_(self) -> str:
+        from .evidence_html import evidence_list_html
+
+        return evidence_list_html(self.evidence)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -104,3 +118,14 @@ class Answer:
     """Context tokens given to the writer (after ``answer_max_tokens``)."""
     writer_evidence: list[Evidence] = field(default_factory=list)
     """The evidence the writer actually saw (a subset of ``evidence`` under a budget)."""
+
+    def to_html(self, document: str | Sequence[str], question: str | None = None) -> str:
+        """A self-contained page: the answer, and the evidence highlighted in ``document``."""
+        from .evidence_html import render
+
+        return render(document, self.evidence, question, self.text)
+
+    def _repr_html_(self) -> str:
+        from .evidence_html import evidence_list_html
+
+        return f"<p><b>Answer:</b> {_escape(self.text)}</p>" + evidence_list_html(self.evidence)

@@ -105,10 +105,10 @@ class Reader:
             sizes = {key: lengths[key[1]] for cache in keyed for key in cache}
             for group in steps.groups(keyed, sizes, fixed, block, limit):
                 processed += self._step(doc, chunks[ci], [qs[j] for j in group], companion, n)
-            kept = set().union(*(q.cache for q in qs))
             read += fresh
             trim(n)
             if progress is not None:
+                kept = set().union(*(q.cache for q in qs))
                 total = int(lengths[list(kept)].sum()) if kept else 0
                 progress(Progress(n + 1, len(schedule), read, doc.num_tokens * s.passes, total))
         seconds = time.perf_counter() - t0

@@ -211,8 +211,10 @@ def _render_part(text: str, spans: list[_Span], max_chars: int, context: int) ->
     return "".join(shown)
 
 
-def evidence_list_html(evidence: Sequence[Evidence], question: str | None = None) -> str:
-    """The evidence list alone (no document): for ``_repr_html_``."""
+def evidence_list_html(
+    evidence: Sequence[Evidence], question: str | None = None, answer: str | None = None
+) -> str:
+    """The evidence list alone (no document), after the answer if any: for ``_repr_html_``."""
     rows = "".join(
         f"<tr><td>{e.score:.2f}</td><td>{e.chunk}</td><td>{e.source}</td>"
         f"<td>{e.start}:{e.end}</td><td style='background:{_colour(0, e.score)}'>"
@@ -220,6 +222,8 @@ def evidence_list_html(evidence: Sequence[Evidence], question: str | None = None
         for e in evidence
     )
     head = f"<p><b>{html.escape(question)}</b></p>" if question else ""
+    if answer is not None:
+        head += f"<p><b>Answer:</b> {html.escape(answer)}</p>"
     return (
         f"<div>{head}<table><tr><th>score</th><th>chunk</th><th>source</th>"
         f"<th>offsets</th><th>text</th></tr>{rows}</table></div>"

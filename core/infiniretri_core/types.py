@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from html import escape as _escape
 from typing import Any
 
 PART_SEPARATOR = "\n\n"
@@ -128,4 +127,4 @@ class Answer:
     def _repr_html_(self) -> str:
         from .evidence_html import evidence_list_html
 
-        return f"<p><b>Answer:</b> {_escape(self.text)}</p>" + evidence_list_html(self.evidence)
+        return evidence_list_html(self.evidence, answer=self.text)

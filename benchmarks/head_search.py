@@ -40,7 +40,7 @@ def _scores(engine: InfiniRetri, sentences: list[list[int]], question: str) -> P
     out = np.zeros((len(layers), heads + 1, ctx.stop - ctx.start), dtype=np.float32)
     phrase, weigh = cfg.phrase_token_num, cfg.use_question_weight
     for layer in layers:
-        q = scoring.QuestionRows({layer: rows[layer][0]}, slice(q0, None), ctx)
+        q = scoring.QuestionRows({layer: rows[layer][0].cpu()}, slice(q0, None), ctx)
         for h in range(heads):
             out[layer, h] = scoring.HeadSum(((layer, h),), phrase, weigh).score(q).numpy()
         s = scoring.LayerSum(layer, phrase, weigh).score(q)  # the last slot: the paper's

@@ -2,12 +2,14 @@
 
 python examples/demo.py                              # ~16k tokens, needle at 60 % depth
 python examples/demo.py --file book.txt --question "Who is the narrator?"
+python examples/demo.py --html page.html             # where to write the evidence page
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +22,11 @@ def main() -> int:
     ap.add_argument("--question", help="the question (default: the NIH needle question)")
     ap.add_argument("--tokens", type=int, default=16_000, help="haystack length in tokens")
     ap.add_argument("--depth", type=float, default=0.6, help="needle depth, 0..1")
+    ap.add_argument(
+        "--html",
+        default=str(Path(tempfile.gettempdir()) / "infiniretri-demo.html"),
+        help="write the evidence page here (default: %(default)s)",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -70,6 +77,8 @@ def main() -> int:
     print("top evidence (character offsets into the document):")
     for e in sorted(ans.writer_evidence, key=lambda e: -e.score)[:5]:
         print(f"  [{e.start}:{e.end}] {e.score:.2f}  {' '.join(e.text.split())[:140]}")
+    Path(args.html).write_text(ans.to_html(), encoding="utf-8")  # the selection holds the text
+    print(f"evidence page (open it in a browser): {Path(args.html).resolve()}")
     return 0
 
 

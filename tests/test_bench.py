@@ -129,6 +129,20 @@ def test_exact_match_score_and_recall() -> None:
     assert case.recall("A b. C d.") == 1.0
 
 
+def test_mrr_ranks_each_needed_sentence_apart_from_keeping() -> None:
+    needles = ("The key of the blue door is 4411.", "The blue door opens onto the garden.")
+    case = Case("two_hop", "x", 10, "doc", "q?", ("4411",), needles)
+    ranked = [
+        "Noise here.",
+        "The blue door opens onto the garden.",
+        "The key of the blue door is 4411.",
+    ]
+    assert case.mrr(ranked) == (1 / 3 + 1 / 2) / 2
+    assert case.mrr(ranked[:2]) == (0 + 1 / 2) / 2  # a needle not ranked counts 0
+    assert case.mrr(["x The key of the blue\ndoor is 4411. y"]) == 0.5  # held inside a unit
+    assert case.mrr([]) == 0.0
+
+
 def test_sentence_retrievers_find_the_needle(engine: InfiniRetri) -> None:
     from infiniretri_core.bench.peers.bm25 import BM25
     from infiniretri_core.bench.peers.rag import EmbeddingRAG
@@ -140,6 +154,21 @@ def test_sentence_retrievers_find_the_needle(engine: InfiniRetri) -> None:
         n = len(engine.tokenizer(got.context, add_special_tokens=False)["input_ids"])
         assert n <= 400 + 40, peer.name  # the budget, give or take the joining spaces
         assert got.seconds > 0
+        assert got.ranked is not None and sorted(got.ranked) == sorted(
+            u for u in got.ranked if u in got.context
+        )
+        assert case.mrr(got.ranked) > 0, peer.name
+
+
+def test_real_tasks_plan_each_question_once_at_its_own_length() -> None:
+    from infiniretri_core.bench import compare, realqa
+
+    specs = compare.plan([8000, 16000], ["real_dev", "niah"], depths=[50])
+    real = [s for s in specs if s.task == "real_dev"]
+    assert len(real) == len(realqa.questions("dev")) and len(specs) == len(real) + 2
+    assert [s.name for s in real] == [q.id for q in realqa.questions("dev")]
+    case = real[3].build(None)
+    assert case.name == real[3].name and case.length == real[3].length > 16_000
 
 
 def test_full_context_truncation_keeps_start_and_end(engine: InfiniRetri) -> None:

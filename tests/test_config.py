@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from infiniretri_core import ConfigError, InfiniRetriConfig
-from infiniretri_core.config import DEFAULT_PROMPT
+from infiniretri_core.config import DEFAULT_PROMPT, DEFAULT_SCORING, PRESETS
 
 
 def test_defaults_are_the_authors() -> None:
@@ -49,3 +49,23 @@ def test_config_is_frozen() -> None:
     cfg = InfiniRetriConfig()
     with pytest.raises(AttributeError):
         cfg.top_k = 5  # type: ignore[misc]
+
+
+def test_the_field_defaults_are_the_default_preset() -> None:
+    cfg = InfiniRetriConfig()
+    assert cfg.scoring == DEFAULT_SCORING
+    assert all(getattr(cfg, k) == v for k, v in PRESETS[DEFAULT_SCORING].items())
+
+
+def test_presets_set_their_options_and_explicit_options_override_them() -> None:
+    paper = InfiniRetriConfig.preset("paper")
+    assert (paper.link_head, paper.passes, paper.match_weight) == (None, 1, 0.0)
+    assert paper.writer_order == "document" and paper.scoring == "paper"
+    rec = InfiniRetriConfig(chunk_size=512).replace(scoring="recommended")
+    assert rec.scoring == "recommended" and rec.chunk_size == 512
+    assert all(getattr(rec, k) == v for k, v in PRESETS["recommended"].items())
+    mixed = InfiniRetriConfig.preset("recommended", passes=1)
+    assert mixed.passes == 1 and mixed.link_head == PRESETS["recommended"]["link_head"]
+    assert mixed.scoring == "custom"
+    with pytest.raises(ConfigError, match="unknown scoring preset"):
+        InfiniRetriConfig.preset("best")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from infiniretri_core import InfiniRetri, cli, haystack
+from infiniretri_core.errors import InputError
 from infiniretri_core.evidence_html import render, render_many
 from infiniretri_core.types import Answer, Evidence, Selection
 
@@ -28,11 +30,19 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.ids: set[str] = set()
         self.text: list[str] = []
+        self.doc: list[str] = []
+        """The document's text as the page writes it (fold and elision labels left out)."""
         self._open: list[tuple[dict[str, str | None], list[str]]] = []
+        self._in_doc = 0  # depth of open <div> inside a .doc
+        self._label = 0  # inside a <summary> or an .elided span
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         a = dict(attrs)
+        if tag == "div" and (self._in_doc or a.get("class") == "doc"):
+            self._in_doc += 1
+        if self._in_doc and (tag == "summary" or a.get("class") == "elided"):
+            self._label += 1
         if a.get("id"):
             self.ids.add(str(a["id"]))
         if tag == "a" and a.get("href"):
@@ -44,9 +54,15 @@ class _Page(HTMLParser):
         if tag == "mark" and self._open:
             a, parts = self._open.pop()
             self.marks.append((a, "".join(parts)))
+        if tag == "div" and self._in_doc:
+            self._in_doc -= 1
+        if self._label and tag in ("summary", "span"):
+            self._label -= 1
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._in_doc and not self._label:
+            self.doc.append(data)
         for _, parts in self._open:
             parts.append(data)
 
@@ -273,3 +289,87 @@ def test_llama_index_source_nodes() -> None:
         ((a, t),) = [(a, t) for a, t in p.marks if a.get("data-start") is not None]
         assert t == e.text == part[int(str(a["data-start"])) : int(str(a["data-end"]))]
         assert "b.pdf" in "".join(p.text)
+
+
+def _covered(p: _Page, q: int) -> set[int]:
+    """Document offsets highlighted for question ``q`` (every mark and continuation)."""
+    out: set[int] = set()
+    for a, t in p.marks:
+        if a.get("data-q") == str(q) and a.get("data-start") is not None:
+            start, end = int(str(a["data-start"])), int(str(a["data-end"]))
+            assert t == TEXT[start:end]  # each mark holds exactly its own text
+            out |= set(range(start, end))
+    return out
+
+
+def test_overlapping_spans_of_two_questions_show_both() -> None:
+    """select_many can keep one sentence for two questions (or spans that cross): the text is
+    written once, and each question's marks cover exactly its spans."""
+    shared = _ev(TEXT, "The magic number is 7341.", 1.0, 0)
+    crossing = _ev(TEXT, "number is 7341. Gulls circled", 0.5, 0)
+    e1 = [shared, _ev(TEXT, "It was not tea.", 0.3, 1)]
+    e2 = [_ev(TEXT, "Nobody expected the ship.", 0.9, 0), replace(shared, score=0.6)]
+    e3 = [crossing]
+    page = render_many(TEXT, [e1, e2, e3], ["number?", "ship?", "gulls?"])
+    p = _parse(page)
+    assert "".join(p.doc) == TEXT  # reproduced exactly once: nothing lost, nothing doubled
+    for q, evs in enumerate((e1, e2, e3)):
+        want = set().union(*(range(e.start, e.end) for e in evs))
+        assert _covered(p, q) == want
+    both = set(range(shared.start, shared.end))
+    assert both <= _covered(p, 0) & _covered(p, 1)
+    assert {"q0-e0", "q1-e1", "q2-e0"} <= p.ids  # every list row still links to its span
+    nested = re.search(r"<mark id='q0-e0'[^>]*><mark id='q1-e1'", page)
+    assert nested and "padding:" in nested.group(0)  # the outer mark frames the inner one
+    assert "class='cont'" in page  # the crossing span continues past the shared one
+
+
+def test_far_text_is_folded_not_lost() -> None:
+    filler = "Nothing of note happened on this ordinary day in the town. "
+    doc = filler * 40 + "The vault code is 4417. " + filler * 40
+    page = render(doc, [_ev(doc, "The vault code is 4417.", 1.0, 0)], "code?")
+    p = _parse(page)
+    assert "".join(p.doc) == doc
+    assert page.count("<details class='fold'>") == 2
+    assert re.search(r"<summary>… [\d,]+ characters …</summary>", page)
+    # the window around the span holds whole sentences
+    shown = re.search(r"</details>(.*?)<details", page, re.S)
+    assert shown and shown.group(1).startswith("Nothing") and shown.group(1).endswith("town.")
+
+
+def test_selection_holds_its_document() -> None:
+    evs = [_ev(TEXT, "The magic number is 7341.", 1.0, 0)]
+    bare = Selection(evs, 100, 20, 1, 3)
+    held = Selection(evs, 100, 20, 1, 3, document=TEXT, question="number?")
+    assert held == bare and repr(held) == repr(bare) and held.as_dict() == bare.as_dict()
+    assert "number?" not in repr(held) and TEXT not in repr(held)
+    page = held.to_html()
+    assert page == bare.to_html(TEXT, "number?")
+    assert _doc_marks(_parse(page)) == {"q0-e0": "The magic number is 7341."}
+    with pytest.raises(InputError, match="does not hold its document"):
+        bare.to_html()
+    frag = held._repr_html_()  # Jupyter: the page as a fragment with its own anchors
+    assert frag.startswith("<div class='irp'>") and "<html" not in frag and "body{" not in frag
+    p = _parse(frag)
+    assert "".join(p.doc) == TEXT and p.links and all(link[1:] in p.ids for link in p.links)
+    assert all(i.startswith("ir") for i in p.ids)
+    ans = Answer("7341", evs, held)
+    assert "Answer:" in "".join(_parse(ans.to_html()).text)
+    assert "7341" in ans._repr_html_() and "<table" in bare._repr_html_()
+
+
+def test_engine_selections_hold_the_document(engine: InfiniRetri) -> None:
+    text = haystack.build(engine.tokenizer, 600, 0.5)
+    questions = [haystack.QUESTION, "Where should you sit on a sunny day?"]
+    sels = engine.select_many(text, questions)
+    assert [s.document for s in sels] == [text, text] and sels[0].document is text
+    assert [s.question for s in sels] == questions
+    parts = [text[:1000], text[1000:]]
+    (sel,) = engine.select_many(parts, questions[:1])
+    assert sel.document == tuple(parts)
+    p = _parse(sel.to_html())
+    assert "".join(p.doc) == "".join(parts)
+    assert sorted(_doc_marks(p).values()) == sorted(e.text for e in sel.evidence)
+    assert all(parts[e.source][e.start : e.end] == e.text for e in sel.evidence)
+    p = _parse(render_many(text, sels, questions))
+    assert "".join(p.doc) == text

@@ -51,11 +51,19 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--model", help="Hugging Face id, local folder or .gguf (default: embedded)")
     sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
+    sp.add_argument(
+        "--scoring",
+        choices=["paper", "recommended"],
+        help="a preset of the options below (they override it); default: the engine's",
+    )
     sp.add_argument("--chunk-size", type=int)
     sp.add_argument("--top-k", type=int)
     sp.add_argument("--answer-max-tokens", type=int)
     sp.add_argument("--max-document-tokens", type=int, help="refuse longer documents (a guard)")
     sp.add_argument("--dtype", default="auto")
+    sp.add_argument(
+        "--device", default="auto", help="cuda, mps, cpu (default: auto, in that order)"
+    )
     sp.add_argument(
         "--null-question", help="beyond the paper: subtract this question's attention, e.g. N/A"
     )
@@ -103,6 +111,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "match_weight",
         "writer_order",
         "passes",
+        "scoring",
     ):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
@@ -136,7 +145,9 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         return run_batch(args, engine, _options(args))
     text = "" if args.command == "bench" else check_text(read_text_file(args.file), "document")
     if engine is None:  # loaded after the file is known to be readable
-        engine = InfiniRetri.from_pretrained(args.model, dtype=args.dtype, **_options(args))
+        engine = InfiniRetri.from_pretrained(
+            args.model, dtype=args.dtype, device=args.device, **_options(args)
+        )
     if args.command == "bench":
         from .bench.cli import run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +19,31 @@ DEFAULT_PROMPT = (
 )
 
 LayerSpec = int | Literal["auto", "last"]
+
+PRESETS: Mapping[str, Mapping[str, Any]] = {
+    "paper": {
+        "heads": None,
+        "null_question": None,
+        "link_head": None,
+        "passes": 1,
+        "match_weight": 0.0,
+        "writer_order": "document",
+    },
+    "recommended": {
+        "heads": None,
+        "null_question": None,
+        "link_head": "auto",
+        "passes": 2,
+        "match_weight": 2.0,
+        "writer_order": "score",
+    },
+}
+"""``scoring=`` presets: the options each sets (an option given with it overrides it).
+``"paper"`` is the authors' method exactly; ``"recommended"`` adds what won on this project's
+two-hop and exact-key benchmarks (``docs/benchmarks.md``)."""
+
+DEFAULT_SCORING = "paper"
+"""The preset whose values the fields below default to (checked by a test)."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +163,30 @@ class InfiniRetriConfig:
         _check_number("match_max_share", self.match_max_share, lambda v: 0 < v <= 1, "in (0, 1]")
         factory.check(self)
 
+    @classmethod
+    def preset(cls, scoring: str, **changes: Any) -> InfiniRetriConfig:
+        """The ``scoring`` preset (``"paper"``, ``"recommended"``), ``changes`` over it."""
+        return cls().replace(scoring=scoring, **changes)
+
+    @property
+    def scoring(self) -> str:
+        """The preset whose options this config has, or ``"custom"``."""
+        for name, values in PRESETS.items():
+            if all(getattr(self, k) == v for k, v in values.items()):
+                return name
+        return "custom"
+
     def replace(self, **changes: Any) -> InfiniRetriConfig:
-        """A copy with some fields changed (validated again); unknown names are an error."""
+        """A copy with some fields changed (validated again); unknown names are an error.
+
+        ``scoring="paper"`` (or another preset of :data:`PRESETS`) sets that preset's options
+        first; the other ``changes`` override them.
+        """
+        preset = changes.pop("scoring", None)
+        if preset is not None:
+            if preset not in PRESETS:
+                raise ConfigError(f"unknown scoring preset {preset!r}; choose from {list(PRESETS)}")
+            changes = {**PRESETS[preset], **changes}
         known = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:

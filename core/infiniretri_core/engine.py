@@ -61,12 +61,15 @@ class InfiniRetri:
         *,
         dtype: str | torch.dtype = "auto",
         trust_remote_code: bool = False,
-        device: str | None = None,
+        device: str | torch.device | None = "auto",
         config: InfiniRetriConfig | None = None,
         scorer: Scorer | None = None,
         **options: Any,
     ) -> InfiniRetri:
         """Load a model (``None``: the embedded SmolLM2-135M-Instruct, offline) and wrap it.
+
+        ``device="auto"`` puts it on CUDA, else Apple MPS, else the CPU; ``dtype="auto"`` then
+        picks the fastest faithful dtype there (see :func:`models.default_dtype`).
 
         ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
         """
@@ -80,7 +83,7 @@ class InfiniRetri:
         name = families.model_name(self.model) or type(self.model).__name__
         cfg = self.config
         return (
-            f"InfiniRetri(model={name!r}, layer={self.layer}, "
+            f"InfiniRetri(model={name!r}, scoring={cfg.scoring!r}, layer={self.layer}, "
             f"chunk_size={cfg.chunk_size}, top_k={cfg.top_k})"
         )
 
@@ -102,7 +105,7 @@ class InfiniRetri:
         :class:`Cancelled`.
         """
         (state,) = self._read(document, [question], progress, resolve(cancel))
-        return state.selection(self.layer)
+        return self._selection(state, document, question)
 
     def select_many(
         self,
@@ -119,8 +122,9 @@ class InfiniRetri:
         for all of them. Progress is reported once per step, ``tokens_kept`` being the union
         of the caches.
         """
-        states = self._read(document, check_questions(questions), progress, resolve(cancel))
-        return [s.selection(self.layer) for s in states]
+        questions = check_questions(questions)
+        states = self._read(document, questions, progress, resolve(cancel))
+        return [self._selection(s, document, q) for s, q in zip(states, questions, strict=True)]
 
     def select_for_writer(
         self,
@@ -133,7 +137,7 @@ class InfiniRetri:
         """:meth:`select`, and the evidence :meth:`answer`'s writer would read, in its order
         (``answer_max_tokens``, ``writer_order``): for a writer of one's own."""
         (state,) = self._read(document, [question], progress, resolve(cancel))
-        selection = state.selection(self.layer)
+        selection = self._selection(state, document, question)
         return selection, [selection.evidence[i] for i in self._writer_positions(state)]
 
     def prepare(self, document: DocumentInput) -> PreparedDocument:
@@ -197,11 +201,12 @@ class InfiniRetri:
         """:meth:`answer` for several questions over one reading; answers are generated one
         question after the other (greedy), each from its own cache."""
         token = resolve(cancel)
-        states = self._read(document, check_questions(questions), progress, token)
+        questions = check_questions(questions)
+        states = self._read(document, questions, progress, token)
         answers = []
-        for state in states:
+        for state, question in zip(states, questions, strict=True):
             check(token)
-            draft, input_ids = self._writer_input(state)
+            draft, input_ids = self._writer_input(state, document, question)
             text = self._generate(input_ids, max_new_tokens, None, _is_set(token))
             check(token)
             answers.append(replace(draft, text=clean(text)))
@@ -234,7 +239,7 @@ class InfiniRetri:
         token = resolve(cancel)  # resolved on the first next(), in the consumer's context
         (state,) = self._read(document, [question], progress, token)
         check(token)
-        draft, input_ids = self._writer_input(state)
+        draft, input_ids = self._writer_input(state, document, question)
         yield draft.selection
         texts: list[str] = []
         yield from pieces(
@@ -268,12 +273,20 @@ class InfiniRetri:
         lengths = state.doc.lengths[state.cache]
         return writer_sentences(lengths, state.peaks, cfg.answer_max_tokens, cfg.writer_order)
 
-    def _writer_input(self, state: ReadState) -> tuple[Answer, torch.Tensor]:
+    def _selection(self, state: ReadState, document: DocumentInput, question: str) -> Selection:
+        """The state's selection, holding what was read (a reference, parts as a tuple) and
+        the question, for its page (``to_html``, Jupyter)."""
+        read = document if isinstance(document, str) else tuple(document)
+        return replace(state.selection(self.layer), document=read, question=question)
+
+    def _writer_input(
+        self, state: ReadState, document: DocumentInput, question: str
+    ) -> tuple[Answer, torch.Tensor]:
         """The answer to fill in (selection, writer's evidence) and the writer's input ids."""
         writer = [state.cache[i] for i in self._writer_positions(state)]
         tokens = state.doc.tokens(writer)
         input_ids, _, _ = state.parts.build(tokens)
-        selection = state.selection(self.layer)
+        selection = self._selection(state, document, question)
         seen = set(writer)
         evidence = [e for e in selection.evidence if e.sentence in seen]
         return Answer("", selection.evidence, selection, len(tokens), evidence), input_ids

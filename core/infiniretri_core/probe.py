@@ -154,15 +154,25 @@ def _grouped_rows(
     spec: LinkSpec,
 ) -> torch.Tensor:
     """(stop - start, n_groups): the head's attention mass of each row on each group."""
-    out = torch.zeros(spec.stop - spec.start, spec.n_groups + 1, dtype=torch.float32)
+    out = torch.zeros(
+        spec.stop - spec.start, spec.n_groups + 1, dtype=torch.float32, device=query.device
+    )
+    groups = spec.groups.to(query.device)
     for a in range(spec.start, spec.stop, ROW_BLOCK):
         b = min(a + ROW_BLOCK, spec.stop)  # rows < b never attend to keys >= b
         mask = None if attention_mask is None else attention_mask[:, :, :b, :b]
         rows = query_rows(
             module, query[:, :, :b], key[:, :, :b], mask, scaling, a, kwargs, spec.head
         )
-        out[a - spec.start : b - spec.start].index_add_(1, spec.groups[:b], rows[0, 0])
+        out[a - spec.start : b - spec.start].index_add_(1, groups[:b], rows[0, 0])
     return out[:, : spec.n_groups]
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Where the model's weights are (its first parameter's device)."""
+    for param in model.parameters():
+        return param.device
+    return torch.device("cpu")
 
 
 def install(model: torch.nn.Module) -> None:
@@ -197,6 +207,9 @@ def attention_rows(
 ) -> dict[int, torch.Tensor]:
     """Run the model up to ``max(layers)`` and return each layer's (B, H, Q, K) rows.
 
+    The inputs may live anywhere: they are moved to the model's device, and the rows come
+    back on it (fp32).
+
     A 4D ``attention_mask`` (bool, ``(1, 1, T, T)``) is used by every layer and by the
     captured rows, narrowed to their window on sliding-window layers
     (:func:`families.step_attention_mask`); with ``position_ids`` several query blocks can
@@ -213,7 +226,13 @@ def attention_rows(
     cap = _Capture(frozenset(layers), query_start, max(layers), link=link)
     base = getattr(model, "base_model", model)
     n = input_ids.shape[1]
-    ids, mask, positions = _pad(input_ids, attention_mask, position_ids, PAD_MULTIPLE)
+    device = model_device(model)
+    ids, mask, positions = _pad(
+        input_ids.to(device),
+        None if attention_mask is None else attention_mask.to(device),
+        None if position_ids is None else position_ids.to(device),
+        PAD_MULTIPLE,
+    )
     # a 4D mask reaches every layer as is: sliding-window layers need their window in it
     masks = None if mask is None else step_attention_mask(model, mask, positions)
     with _capturing(cap), torch.inference_mode(), contextlib.suppress(_StopForward):
@@ -248,7 +267,7 @@ def _pad(
         total = n + extra
         mask = torch.zeros((1, 1, total, total), dtype=torch.bool, device=attention_mask.device)
         mask[..., :n, :n] = attention_mask
-        mask[..., n:, :] = torch.ones(extra, total, dtype=torch.bool).tril(n)
+        mask[..., n:, :] = torch.ones(extra, total, dtype=torch.bool, device=mask.device).tril(n)
         attention_mask = mask
     if position_ids is not None:
         step = torch.arange(1, extra + 1, device=position_ids.device)

@@ -68,6 +68,11 @@ class Selection:
     """The process's peak resident set size while reading (sampled; ``None`` if unknown)."""
     start_rss_bytes: int | None = None
     """The resident set size when reading began: ``peak - start`` is what reading added."""
+    document: str | Sequence[str] | None = field(default=None, compare=False, repr=False)
+    """What was read (the caller's str, or its parts as a tuple; a reference, not a copy), for
+    :meth:`to_html` and Jupyter; not part of equality, ``repr`` or :meth:`as_dict`."""
+    question: str | None = field(default=None, compare=False, repr=False)
+    """The question it was read for (same use; not part of equality, ``repr`` or JSON)."""
 
     @property
     def context(self) -> str:
@@ -93,17 +98,17 @@ class Selection:
             "peak_rss_bytes": self.peak_rss_bytes,
         }
 
-    def to_html(self, document: str | Sequence[str], question: str | None = None) -> str:
+    def to_html(
+        self, document: str | Sequence[str] | None = None, question: str | None = None
+    ) -> str:
         """A self-contained page: the evidence highlighted in ``document`` (the str or parts
-        that were read); see ``infiniretri_core.evidence_html.render``."""
+        that were read; by default :attr:`document`); see ``evidence_html.render``."""
         from .evidence_html import render
 
-        return render(document, self.evidence, question)
+        return render(_read_from(self, document), self.evidence, question or self.question)
 
     def _repr_html_(self) -> str:
-        from .evidence_html import evidence_list_html
-
-        return evidence_list_html(self.evidence)
+        return _notebook_html(self, self, self.evidence, None)
 
 
 @dataclass(frozen=True)
@@ -118,13 +123,45 @@ class Answer:
     writer_evidence: list[Evidence] = field(default_factory=list)
     """The evidence the writer actually saw (a subset of ``evidence`` under a budget)."""
 
-    def to_html(self, document: str | Sequence[str], question: str | None = None) -> str:
-        """A self-contained page: the answer, and the evidence highlighted in ``document``."""
+    def to_html(
+        self, document: str | Sequence[str] | None = None, question: str | None = None
+    ) -> str:
+        """A self-contained page: the answer, and the evidence highlighted in ``document``
+        (by default the selection's :attr:`Selection.document`)."""
         from .evidence_html import render
 
-        return render(document, self.evidence, question, self.text)
+        document = _read_from(self.selection, document)
+        return render(document, self.evidence, question or self.selection.question, self.text)
 
     def _repr_html_(self) -> str:
-        from .evidence_html import evidence_list_html
+        return _notebook_html(self, self.selection, self.evidence, self.text)
 
-        return evidence_list_html(self.evidence, answer=self.text)
+
+def _read_from(selection: Selection, document: str | Sequence[str] | None) -> str | Sequence[str]:
+    if document is not None:
+        return document
+    if selection.document is None:
+        from .errors import InputError
+
+        raise InputError("this Selection does not hold its document: pass to_html(document)")
+    return selection.document
+
+
+def _notebook_html(
+    owner: object, selection: Selection, evidence: list[Evidence], answer: str | None
+) -> str:
+    """What Jupyter shows: the page as a fragment (scoped style, anchors of its own), or the
+    evidence list alone when the document is unknown."""
+    from . import evidence_html
+
+    if selection.document is None:
+        return evidence_html.evidence_list_html(evidence, selection.question, answer)
+    return evidence_html.render(
+        selection.document,
+        evidence,
+        selection.question,
+        answer,
+        max_chars=evidence_html.REPR_MAX_CHARS,
+        standalone=False,
+        id_prefix=f"ir{id(owner):x}-",
+    )

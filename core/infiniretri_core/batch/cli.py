@@ -57,7 +57,11 @@ def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
             max_restarts=args.max_restarts,
             max_task_retries=args.max_restarts,
         )
-    factory = EngineSpec(args.model, args.dtype, options) if engine is None or ray else engine
+    factory = (
+        EngineSpec(args.model, args.dtype, options, args.device)
+        if engine is None or ray
+        else engine
+    )
     summary = run_job(
         records, args.out, factory, settings=settings, ray=ray, progress=not args.no_progress
     )

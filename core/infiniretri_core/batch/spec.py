@@ -24,9 +24,13 @@ class EngineSpec:
     model: str | None = None
     dtype: str = "auto"
     options: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "auto"
+    """Resolved on the worker: a Ray GPU worker takes its GPU, a CPU worker its CPU."""
 
     def __call__(self) -> InfiniRetri:
-        return InfiniRetri.from_pretrained(self.model, dtype=self.dtype, **dict(self.options))
+        return InfiniRetri.from_pretrained(
+            self.model, dtype=self.dtype, device=self.device, **dict(self.options)
+        )
 
 
 @dataclass(frozen=True)

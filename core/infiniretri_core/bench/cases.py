@@ -6,6 +6,7 @@ NIH cases and every RULER task share this shape, so every peer runs on the same 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -42,6 +43,19 @@ class Case:
         """Share of the needed needle sentences present in ``context`` (whitespace-blind)."""
         flat = _flat(context)
         return sum(_flat(n) in flat for n in self.needles) / len(self.needles)
+
+    def mrr(self, ranked: Sequence[str]) -> float:
+        """Mean over the needed sentences of 1 / the rank of the first of ``ranked`` (best
+        first) that holds it or lies inside it (0 if none): the ranking, apart from keeping."""
+        flats = [_flat(t) for t in ranked]
+        total = 0.0
+        for needle in self.needles:
+            n = _flat(needle)
+            rank = next(
+                (r for r, t in enumerate(flats, 1) if n in t or (len(t) > 30 and t in n)), None
+            )
+            total += 0.0 if rank is None else 1.0 / rank
+        return total / len(self.needles)
 
     def describe(self) -> dict[str, Any]:
         """The case without its document (for results files)."""

@@ -103,5 +103,6 @@ def engine_config(engine: Any) -> dict[str, Any]:
     """The engine's options as plain data (recorded with every result)."""
     cfg = {k: v for k, v in vars(engine.config).items() if k != "prompt_template"}
     cfg["layer"] = engine.layer
+    cfg["scoring"] = engine.config.scoring
     cfg["model"] = model_name(engine.model) or "unknown"
     return cfg

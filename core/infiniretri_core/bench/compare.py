@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InfiniRetriError, InputError
 from ..families import model_name
-from . import multihop, ruler
+from . import multihop, realqa, ruler
 from .cases import Case, niah_case
 from .common import engine_config, peak_rss_mb, read_json, write_json
 
@@ -31,17 +31,22 @@ RESULTS = "compare.json"
 TABLE = "compare.md"
 SLOW = frozenset({"authors"})
 """Systems run on fewer cases (``slow_cases`` per task and length)."""
+REAL: dict[str, realqa.Split] = {"real_dev": "dev", "real_report": "report", "real": "all"}
+"""Tasks of the real-document QA set: every question of that split, at its own length."""
 
 
 @dataclass(frozen=True)
 class CaseSpec:
-    """What is needed to rebuild a case anywhere: ``k`` is the depth (NIH) or the seed."""
+    """What is needed to rebuild a case anywhere: ``k`` is the depth (NIH), the seed, or the
+    question's index in its split (the real-document set's ``real_dev``, ``real_report``)."""
 
     task: str
     length: int
     k: int
 
     def build(self, tokenizer: Any) -> Case:
+        if self.task in REAL:
+            return realqa.real_cases(REAL[self.task])[self.k]
         if self.task == "niah":
             return niah_case(tokenizer, self.length, self.k)
         if self.task in multihop.TASKS:
@@ -50,6 +55,8 @@ class CaseSpec:
 
     @property
     def name(self) -> str:
+        if self.task in REAL:
+            return realqa.questions(REAL[self.task])[self.k].id
         return f"{self.task}-{self.length}-{'d' if self.task == 'niah' else 's'}{self.k}"
 
 
@@ -59,12 +66,20 @@ def plan(
     depths: Sequence[int] = (50,),
     seeds: Sequence[int] = (0,),
 ) -> list[CaseSpec]:
-    """NIH cases at ``depths`` and RULER cases at ``seeds`` for every length."""
+    """NIH cases at ``depths`` and RULER cases at ``seeds`` for every length; the real
+    set's questions (``real_dev``, ``real_report``, ``real``) once each."""
     specs = []
+    for task in tasks:
+        if task in REAL:  # real documents have their own lengths: each question once
+            questions = realqa.questions(REAL[task])
+            sizes = {d.name: d.tokens for d in realqa.documents()}
+            specs += [CaseSpec(task, sizes[q.document], k) for k, q in enumerate(questions)]
     for n in lengths:
         for task in tasks:
+            if task in REAL:
+                continue
             if task != "niah" and task not in ruler.TASKS and task not in multihop.TASKS:
-                known = ", ".join([*ruler.TASKS, *multihop.TASKS])
+                known = ", ".join([*ruler.TASKS, *multihop.TASKS, *REAL])
                 raise InputError(f"unknown task {task!r}; choose niah or {known}")
             for k in depths if task == "niah" else seeds:
                 specs.append(CaseSpec(task, n, k))
@@ -115,6 +130,7 @@ def run_case(
         **_ids(peer.name, case),
         "score": case.score(answer),
         "recall": None if got.context is None else case.recall(got.context),
+        "mrr": None if got.ranked is None else round(case.mrr(got.ranked), 4),
         "writer_tokens": writer_tokens,
         "doc_tokens": doc_tokens,
         "budget": budget,
@@ -137,13 +153,16 @@ def _error(exc: BaseException) -> str:
 
 
 def engine_args(engine: Any) -> dict[str, Any]:
-    """How a worker process loads the same engine (same weights, dtype, options, layer)."""
+    """How a worker process loads the same engine (same weights, device, dtype, options,
+    layer)."""
     options = dataclasses.asdict(engine.config)
     options["layer"] = engine.layer  # no second calibration
     options["link_head"] = engine.link_head
+    param = next(engine.model.parameters())
     return {
         "model": model_name(engine.model),
-        "dtype": str(next(engine.model.parameters()).dtype).removeprefix("torch."),
+        "dtype": str(param.dtype).removeprefix("torch."),
+        "device": str(param.device),
         "options": options,
     }
 
@@ -176,7 +195,9 @@ def _worker(path: str) -> int:
     from ..engine import InfiniRetri
 
     job = read_json(Path(path))
-    engine = InfiniRetri.from_pretrained(job["model"], dtype=job["dtype"], **job["options"])
+    engine = InfiniRetri.from_pretrained(
+        job["model"], dtype=job["dtype"], device=job.get("device", "auto"), **job["options"]
+    )
     specs = [CaseSpec(**s) for s in job["specs"]]
     for row in run_system(engine, job["system"], specs, job["budgets"], job["max_new_tokens"]):
         print(json.dumps(row, ensure_ascii=False), flush=True)

@@ -34,7 +34,7 @@ class Probing:
         start = ctx.start if from_context else query_start
         with self.lock:
             rows = probe.attention_rows(self.model, input_ids, start, layers)
-        return {layer: r[0] for layer, r in rows.items()}, ctx, query_start
+        return {layer: r[0].cpu() for layer, r in rows.items()}, ctx, query_start
 
     def paper_scores(
         self, layer: int, rows: torch.Tensor, ctx: slice, query_start: int

@@ -173,9 +173,10 @@ class Reader:
             spec = probe.LinkSpec(link[0], link[1], ctx.start, ctx.stop, token_groups, len(context))
         layers = self.pipeline.layers()
         with self.lock:
-            rows = probe.attention_rows(
+            found = probe.attention_rows(
                 self.model, inp.ids, inp.query_start, layers, inp.mask, inp.positions, link=spec
             )
+        rows = {key: r.cpu() for key, r in found.items()}  # a few MB: scoring runs on the CPU
         per = 2 if companion is not None else 1
         for j, (q, view, at, c) in enumerate(zip(group, views, slots, cols, strict=True)):
             mine, query_cols = _block_rows(rows, layers, inp, j * per)

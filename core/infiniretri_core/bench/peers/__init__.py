@@ -31,6 +31,8 @@ class Retrieved:
     peak_rss_mb: float | None = None
     """Set by systems that run in their own process."""
     note: str = ""
+    ranked: list[str] | None = None
+    """The context's sentences, best first (for the rank of the gold among them)."""
 
 
 class Peer(Protocol):

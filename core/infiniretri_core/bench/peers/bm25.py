@@ -27,7 +27,14 @@ class BM25:
         scores = self.scores(u.texts, case.question)
         ranking = np.argsort(-scores, kind="stable")
         chosen = within_budget(u, ranking.tolist(), budget)
-        return Retrieved(join(u, chosen), time.perf_counter() - t0, note=f"{len(chosen)} sentences")
+        taken = set(chosen)
+        ranked = [u.texts[i] for i in ranking if i in taken]
+        return Retrieved(
+            join(u, chosen),
+            time.perf_counter() - t0,
+            note=f"{len(chosen)} sentences",
+            ranked=ranked,
+        )
 
     def scores(self, texts: list[str], question: str) -> np.ndarray:
         """BM25 score of every text for the question (English stop words removed)."""

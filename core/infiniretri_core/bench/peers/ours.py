@@ -20,8 +20,10 @@ class Ours:
         # the engine's own writer policy (answer_max_tokens, writer_order), token counts and all
         sel, evidence = self.engine.select_for_writer(case.document, case.question)
         context = " ".join(e.text for e in evidence)
+        ranked = sorted(evidence, key=lambda e: -e.score)
         return Retrieved(
             context,
             time.perf_counter() - t0,
             note=f"cache {sel.tokens_kept} of {sel.tokens_read} tokens, layer {sel.layer}",
+            ranked=[e.text for e in ranked],
         )

@@ -79,7 +79,14 @@ class EmbeddingRAG:
         u = units(self.engine, case.document)
         ranking = np.argsort(-self.scores(u.texts, case.question), kind="stable")
         chosen = within_budget(u, ranking.tolist(), budget)
-        return Retrieved(join(u, chosen), time.perf_counter() - t0, note=f"{len(chosen)} sentences")
+        taken = set(chosen)
+        ranked = [u.texts[i] for i in ranking if i in taken]
+        return Retrieved(
+            join(u, chosen),
+            time.perf_counter() - t0,
+            note=f"{len(chosen)} sentences",
+            ranked=ranked,
+        )
 
     def scores(self, texts: list[str], question: str) -> np.ndarray:
         """Cosine of every text to the question (the index: every text, embedded now)."""

@@ -63,3 +63,10 @@ def test_writer_context_is_as_pinned(fp32_engine: InfiniRetri, order: str) -> No
     engine = engine_for(fp32_engine, WRITER[order])
     doc = DOCS["two_hop"]
     assert writer_context(engine, doc["text"], doc["questions"][0]) == REF["writer"][order]
+
+
+def test_the_paper_preset_reads_as_the_pinned_paper_scoring(fp32_engine: InfiniRetri) -> None:
+    engine = engine_for(fp32_engine, {"scoring": "paper"})
+    assert engine.config.scoring == "paper"
+    for name, doc in DOCS.items():
+        _same(kept(engine.select(doc["text"], doc["questions"][0])), REF["select"]["paper"][name])

@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--options", default="{}", help="engine options as JSON")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--names", help="only these cases, e.g. pg-a-04,pg-a-05")
     args = ap.parse_args(argv)
     engine = InfiniRetri.from_pretrained(None, **json.loads(args.options))
     cases: list[Case] = []
@@ -153,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             length = int(args.length.lower().replace("k", "000"))
             seeds = [int(s) for s in args.seeds.split(",")]
             cases += [s.build(engine.tokenizer) for s in plan([length], [name], seeds=seeds)]
+    if args.names:
+        cases = [c for c in cases if c.name in args.names.split(",")]
     cases = cases[: args.limit]
     rows = run(engine, cases, make("bm25", engine), make("rag", engine))
     print(summary(rows), file=sys.stderr)

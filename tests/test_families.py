@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import torch
 import transformers
-from infiniretri_core import InfiniRetri, ModelError, families, probe
+from infiniretri_core import InfiniRetri, ModelError, calibration, families, probe
+from infiniretri_core.config import InfiniRetriConfig
 from infiniretri_core.prompt import PromptParts, prompt_parts
 from infiniretri_core.reading import step
 
@@ -387,6 +388,36 @@ def test_uncapturable_families_are_refused(family: Family, tokenizer: Any, tmp_p
     tokenizer.save_pretrained(tmp_path)
     with pytest.raises(ModelError):
         InfiniRetri.from_pretrained(str(tmp_path), dtype="float32", layer=1, **READ)
+
+
+def test_gemma3_270m_layout_global_every_sixth_layer() -> None:
+    """The real Gemma-3-270M's layout (its GGUF gives 18 layers, window 512 and Gemma3's
+    default pattern of 6): layers 5, 11 and 17 see the whole input, the other 15 only the
+    last 512 tokens."""
+    config = transformers.Gemma3TextConfig(num_hidden_layers=18, sliding_window=512)
+    model = type("Model", (), {"config": config})()
+    windows = families.attention_windows(model)
+    assert families.global_attention_layers(model) == [5, 11, 17]
+    assert [w for i, w in enumerate(windows) if i not in (5, 11, 17)] == [512] * 15
+
+
+def test_auto_layer_scores_global_layers_only(
+    pairs: Pairs, tokenizer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step (prompt + cache + a 1,024-token chunk) and a calibration probe (~1,024 tokens)
+    are longer than a real sliding window (512 on Gemma-3-270M): a sliding layer's question
+    rows cannot see the chunk's start or the cache, so ``layer="auto"`` never scores them
+    where full-attention layers exist; where every layer is windowed (Mistral), all are."""
+    monkeypatch.setenv("INFINIRETRI_CACHE", str(tmp_path))
+    ours, _ = pairs("gemma3")  # layers: sliding, full, sliding
+    template = InfiniRetriConfig().prompt_template
+    probing = calibration.Probing(ours, tokenizer, template, 8)
+    result = calibration.calibrate(probing, probes=2, dense=2)
+    assert sorted(result.mrr) == families.global_attention_layers(ours) == [1]
+    assert result.layer == 1
+    assert InfiniRetri(ours, tokenizer, layer="auto", **READ).layer == 1
+    mistral, _ = pairs("mistral")
+    assert families.global_attention_layers(mistral) == [0, 1, 2]
 
 
 def test_every_family_is_listed_once() -> None:

@@ -257,7 +257,7 @@ def test_import_graph_has_no_cycle_and_no_private_import() -> None:
 LAYERS = {
     "base": ["errors", "types", "cancel", "memory", "files", "evidence_html"],
     "text": ["segment", "tokens", "document", "chunking", "lexical", "haystack", "ranking"],
-    "model": ["families", "models", "probe", "prompt"],
+    "model": ["families", "models", "packaged", "probe", "prompt"],
     "scoring": ["scoring"],
     "config": ["config"],
     "reading": ["reading", "calibration"],

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from . import packaged
 from .errors import ModelError
 from .families import drop_quantization_config
 
@@ -132,6 +133,14 @@ def load(
 
 
 def _source(model: str | os.PathLike[str]) -> str:
+    """A folder or id ``from_pretrained`` reads: a short name (``packaged.PACKAGED``, or the
+    embedded model's name) or a ``.gguf`` path goes through the converted cache."""
+    entry = packaged.lookup(model)
+    if entry is not None:
+        return _packaged_cached(entry)
+    named = isinstance(model, str) and model.strip().lower() == EMBEDDED_NAME.lower()
+    if named and not Path(model).exists():
+        return _gguf_cached(embedded_gguf())
     path = Path(model)
     if path.suffix == ".gguf":
         if not path.is_file():
@@ -140,10 +149,27 @@ def _source(model: str | os.PathLike[str]) -> str:
     return str(model)
 
 
+def _packaged_cached(entry: packaged.PackagedGGUF) -> str:
+    """A GGUF shipped in parts: joined into a temporary file (checked), converted once, the
+    joined file deleted; later loads find the converted folder without joining."""
+    files = packaged.parts(entry)
+    done = _converted_dir(Path(entry.gguf).stem, packaged.joined_size(files))
+    if (done / "config.json").is_file():
+        return str(done)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".join-", dir=cache_dir()) as tmp:
+        log.info("joining %d parts of %s (once)", len(files), entry.gguf)
+        return _gguf_cached(packaged.join(files, Path(tmp) / entry.gguf, entry.sha256))
+
+
+def _converted_dir(stem: str, size: int) -> Path:
+    """Where the safetensors copy of a GGUF file (its name's stem, its size) is kept."""
+    return cache_dir() / "models" / f"{stem}-{size}"
+
+
 def _gguf_cached(gguf: Path) -> str:
     """De-quantize a GGUF once into ``cache_dir()/models/<name>``; later loads read that."""
-    stat = gguf.stat()
-    target = cache_dir() / "models" / f"{gguf.stem}-{stat.st_size}"
+    target = _converted_dir(gguf.stem, gguf.stat().st_size)
     if (target / "config.json").is_file():
         return str(target)
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -34,26 +34,11 @@ from infiniretri_core.scoring.phrase import sentence_peaks
 BUDGETS = (128, 400, None)
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def gold_hits(case: Case, texts: Sequence[str]) -> list[set[int]]:
-    """For each needle, the positions of ``texts`` that hold it (or lie inside it)."""
-    out = []
-    for needle in case.needles:
-        n = _flat(needle)
-        out.append(
-            {i for i, t in enumerate(texts) if n in _flat(t) or (len(t) > 30 and _flat(t) in n)}
-        )
-    return out
-
-
 def measure(
     case: Case, texts: Sequence[str], tokens: Sequence[int], ranking: Sequence[int]
 ) -> dict[str, Any]:
     """MRR of each needle in ``ranking`` (positions into texts), recall at each budget."""
-    hits = gold_hits(case, texts)
+    hits = case.hits(texts)
     rr = []
     for h in hits:
         rank = next((r for r, i in enumerate(ranking, 1) if i in h), None)

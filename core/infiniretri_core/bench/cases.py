@@ -44,18 +44,20 @@ class Case:
         flat = _flat(context)
         return sum(_flat(n) in flat for n in self.needles) / len(self.needles)
 
+    def hits(self, texts: Sequence[str]) -> list[set[int]]:
+        """For each needed sentence, the positions of ``texts`` that hold it or lie inside it
+        (a retrieval unit may be cut finer than the gold sentence; whitespace-blind)."""
+        flats = [_flat(t) for t in texts]
+        return [
+            {i for i, t in enumerate(flats) if n in t or (len(t) > 30 and t in n)}
+            for n in map(_flat, self.needles)
+        ]
+
     def mrr(self, ranked: Sequence[str]) -> float:
         """Mean over the needed sentences of 1 / the rank of the first of ``ranked`` (best
-        first) that holds it or lies inside it (0 if none): the ranking, apart from keeping."""
-        flats = [_flat(t) for t in ranked]
-        total = 0.0
-        for needle in self.needles:
-            n = _flat(needle)
-            rank = next(
-                (r for r, t in enumerate(flats, 1) if n in t or (len(t) > 30 and t in n)), None
-            )
-            total += 0.0 if rank is None else 1.0 / rank
-        return total / len(self.needles)
+        first) that holds it (0 if none): the ranking, apart from keeping."""
+        ranks = [min(h, default=None) for h in self.hits(ranked)]
+        return sum(0.0 if r is None else 1.0 / (r + 1) for r in ranks) / len(self.needles)
 
     def describe(self) -> dict[str, Any]:
         """The case without its document (for results files)."""

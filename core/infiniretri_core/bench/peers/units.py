@@ -6,11 +6,14 @@ sentence length), and fill the same token budget, so only the ranking differs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from . import Retrieved
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,17 @@ def within_budget(u: Units, ranking: Sequence[int], budget: int | None) -> list[
 def join(u: Units, ids: Sequence[int]) -> str:
     """The chosen units as one text, as :attr:`Selection.context` joins our evidence."""
     return " ".join(u.texts[i] for i in ids)
+
+
+def retrieved(u: Units, scores: np.ndarray, budget: int | None, t0: float) -> Retrieved:
+    """What a sentence retriever started at ``t0`` hands the writer: the best-scored units
+    that fit ``budget``, joined in document order, and their texts best first."""
+    ranking = np.argsort(-scores, kind="stable")
+    chosen = within_budget(u, ranking.tolist(), budget)
+    taken = set(chosen)
+    return Retrieved(
+        join(u, chosen),
+        time.perf_counter() - t0,
+        note=f"{len(chosen)} sentences",
+        ranked=[u.texts[i] for i in ranking if i in taken],
+    )

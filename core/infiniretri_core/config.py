@@ -42,8 +42,9 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
 ``"paper"`` is the authors' method exactly; ``"recommended"`` adds what won on this project's
 two-hop and exact-key benchmarks (``docs/benchmarks.md``), with the exact-match prior at 0.5:
 at 1 or 2 it cost a reverse two-hop case its answer (the prior lifts the bridge's look-alike
-words above the link; dev seeds, ``docs/benchmarks.md``). Provisional: issue 20 chooses the
-default on the real-document set's dev half."""
+words above the link; dev seeds, ``docs/benchmarks.md``). Not the default: on the real
+questions' dev half it kept slightly fewer gold sentences than ``"paper"`` and ranked them
+lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20)."""
 
 DEFAULT_SCORING = "paper"
 """The preset whose values the fields below default to (checked by a test)."""

@@ -61,7 +61,8 @@ def kept(selection: Any) -> list[list[float]]:
 
 
 def engine_for(base: InfiniRetri, options: dict[str, Any]) -> InfiniRetri:
-    return InfiniRetri(base.model, base.tokenizer, **{**BASE, **options})
+    """The paper's scoring (whatever the default) with ``BASE`` and ``options`` over it."""
+    return InfiniRetri(base.model, base.tokenizer, **{"scoring": "paper", **BASE, **options})
 
 
 def writer_context(engine: InfiniRetri, text: str, question: str) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from infiniretri_core import InfiniRetri, probe, scoring
 from infiniretri_core.bench import multihop
+from infiniretri_core.bench.peers.units import sentence_texts
 from infiniretri_core.calibration.probes import DISTRACTORS, facts_and_question, probe_sentences
 from infiniretri_core.prompt import prompt_parts
 
@@ -57,7 +58,7 @@ def probes(engine: InfiniRetri, first: int, n: int) -> list[Probe]:
         case = multihop.generate(task, tok, 1_500, 100 + s)
         doc = engine.prepare(case.document)
         sentences = [doc.tokens([i]) for i in range(len(doc.sentences))]
-        texts = [" ".join(doc.text[slice(*doc.span(i))].split()) for i in range(len(sentences))]
+        texts = [" ".join(t.split()) for t in sentence_texts(doc)]
         bridge, answer = (texts.index(" ".join(n.split())) for n in case.needles)
         sc, owner, _ = _scores(engine, sentences, case.question)
         found.append((sc, owner, {"answer": answer, "bridge": bridge}))

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from infiniretri_core import InfiniRetri, probe, scoring
 from infiniretri_core.bench.cases import Case
+from infiniretri_core.bench.peers.units import sentence_texts, units
 from infiniretri_core.bench.realqa import real_cases
 from infiniretri_core.chunking import pack
 from infiniretri_core.reading import loop
@@ -32,16 +33,10 @@ from infiniretri_core.scoring.phrase import sentence_peaks, top_tokens
 CUTS = (1, 3, 5, 10, 20)
 
 
-def _gold_ids(engine: InfiniRetri, case: Case) -> tuple[Any, list[set[int]]]:
-    doc = engine.prepare(case.document)
-    texts = [doc.text[slice(*doc.span(i))] for i in range(len(doc.lengths))]
-    return doc, case.hits(texts)
-
-
 def local_ranks(engine: InfiniRetri, case: Case) -> dict[int, list[tuple[bool, int]]]:
     """Layer -> per gold sentence: (holds a top-K token of its chunk, rank in its chunk)."""
-    doc, golds = _gold_ids(engine, case)
-    gold = set().union(*golds)
+    doc = engine.prepare(case.document)
+    gold = set().union(*case.hits(sentence_texts(doc)))
     cfg = engine.config
     layers = list(range(engine.num_layers))
     parts = engine.question_parts(case.question)
@@ -81,7 +76,7 @@ def evictions(engine: InfiniRetri, case: Case) -> list[dict[str, Any]]:
 
     loop.Reader._step = step  # type: ignore[method-assign]
     try:
-        _, golds = _gold_ids(engine, case)
+        golds = case.hits(units(engine, case.document).texts)
         engine.select(case.document, case.question)
     finally:
         loop.Reader._step = original  # type: ignore[method-assign]

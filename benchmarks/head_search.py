@@ -24,7 +24,7 @@ import torch
 from infiniretri_core import InfiniRetri, probe, scoring
 from infiniretri_core.bench import multihop
 from infiniretri_core.bench.peers.units import sentence_texts
-from infiniretri_core.calibration.probes import DISTRACTORS, facts_and_question, probe_sentences
+from infiniretri_core.calibration.probes import SETTINGS, facts_and_question, probe_sentences
 from infiniretri_core.prompt import prompt_parts
 
 Probe = tuple[np.ndarray, np.ndarray, dict[str, int]]
@@ -63,7 +63,7 @@ def probes(engine: InfiniRetri, first: int, n: int) -> list[Probe]:
         sc, owner, _ = _scores(engine, sentences, case.question)
         found.append((sc, owner, {"answer": answer, "bridge": bridge}))
         rng = random.Random(1_000 + s)
-        facts, question = facts_and_question(rng, s, DISTRACTORS + 1)
+        facts, question = facts_and_question(rng, s, SETTINGS.distractors + 1)
         sentences, at = probe_sentences(tok, rng, facts, ((s * 7) % 10 + 0.5) / 10)
         sc, owner, _ = _scores(engine, sentences, question)
         found.append((sc, owner, {"needle": at}))

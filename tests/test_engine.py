@@ -107,38 +107,88 @@ def test_layer_out_of_range_is_rejected(engine: InfiniRetri) -> None:
     assert InfiniRetri(engine.model, engine.tokenizer, layer="last").layer == 29
 
 
-def test_auto_layer_is_a_middle_layer(engine: InfiniRetri) -> None:
-    # SmolLM2-135M retrieves well around layers 14-23 of 30 and badly at the last layer
-    assert 10 <= engine.layer <= 25
-
-
-def test_auto_layer_finds_the_key_not_the_template(engine: InfiniRetri) -> None:
-    # Plain needle probes cannot tell layer 15 from 18 on SmolLM2-135M (MRR 0.96 and 0.94);
-    # dense probes can (0.23 and 0.47), and "auto" must choose a layer that finds the key.
+def test_auto_layer_is_a_middle_layer_that_finds_the_key(engine: InfiniRetri) -> None:
+    """SmolLM2-135M retrieves well around layers 14-23 of 30 and badly at the last layer.
+    Plain needle probes cannot tell layer 15 from 18 (MRR 0.96 and 0.94); dense probes can
+    (0.23 and 0.47), and "auto" must choose a layer that finds the key, not the template."""
     import json
 
-    from infiniretri_core import calibration
-    from infiniretri_core.calibration import store
+    from infiniretri_core.calibration import SETTINGS, Probing, cache_path
 
+    assert 10 <= engine.layer <= 25
     cfg = engine.config
-    path = store.cache_path(engine.model, cfg.prompt_template, cfg.phrase_token_num)
-    data = json.loads(path.read_text())
-    assert data["version"] == calibration.VERSION
+    probing = Probing(engine.model, engine.tokenizer, cfg.prompt_template, cfg.phrase_token_num)
+    data = json.loads(cache_path(probing).read_text())
+    assert data["version"] == SETTINGS.layer_version
     assert data["layer"] == engine.layer
     assert data["by_kind"]["dense"][str(engine.layer)] >= 0.4
     assert data["by_kind"]["needle"][str(engine.layer)] >= 0.8
+
+
+def test_every_probe_setting_is_part_of_the_calibration_key(engine: InfiniRetri) -> None:
+    """A cached calibration is only reused for the settings it was made with: changing any
+    probe setting, of either calibration, changes both cache files' names."""
+    from dataclasses import fields, replace
+
+    from infiniretri_core.calibration import SETTINGS, Probing, cache_path, link_cache_path
+
+    cfg = engine.config
+    base = Probing(engine.model, engine.tokenizer, cfg.prompt_template, cfg.phrase_token_num)
+    variants = [
+        base,
+        replace(base, template=base.template + " "),
+        replace(base, phrase_token_num=4),
+    ]
+    for f in fields(SETTINGS):
+        changed = replace(SETTINGS, **{f.name: getattr(SETTINGS, f.name) + 1})
+        variants.append(replace(base, settings=changed))
+    assert len({cache_path(p) for p in variants}) == len(variants)
+    assert len({link_cache_path(p, engine.layer) for p in variants}) == len(variants)
+    assert cache_path(replace(base, settings=replace(SETTINGS))) == cache_path(base)
+
+
+def test_calibrations_draw_their_probes_from_the_settings_in_their_key(
+    engine: InfiniRetri, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from infiniretri_core.calibration import SETTINGS, Probing, calibrate, calibrate_link, layer
+    from infiniretri_core.calibration import link_head as link
+
+    drawn: list[tuple[str, int, object]] = []
+
+    class Drawn(Exception):
+        pass
+
+    def spy(kind: str):  # type: ignore[no-untyped-def]
+        def draw(tok, rng, n, settings):  # type: ignore[no-untyped-def]
+            drawn.append((kind, n, settings))
+            raise Drawn  # what was asked for is all this test needs
+
+        return draw
+
+    monkeypatch.setattr(layer, "needle_probes", spy("needle"))
+    monkeypatch.setattr(link, "link_probes", spy("link"))
+    few = replace(SETTINGS, needle_probes=1, link_probes=2, context_tokens=96)
+    cfg = engine.config
+    probing = Probing(
+        engine.model, engine.tokenizer, cfg.prompt_template, cfg.phrase_token_num, settings=few
+    )
+    for run in (lambda: calibrate(probing), lambda: calibrate_link(probing, engine.layer)):
+        with pytest.raises(Drawn):
+            run()
+    assert drawn == [("needle", 1, few), ("link", 2, few)]
 
 
 def test_dense_probes_differ_only_by_key(tokenizer) -> None:  # type: ignore[no-untyped-def]
     import random
 
     from infiniretri_core import calibration
-    from infiniretri_core.calibration.probes import CONTEXT_TOKENS
 
     probes = calibration.dense_probes(tokenizer, random.Random(0), 3)
     for sentences, at, question in probes:
         texts = [tokenizer.decode(s) for s in sentences]
-        assert len(texts) >= 50 and sum(map(len, sentences)) >= CONTEXT_TOKENS
+        assert len(texts) >= 50 and sum(map(len, sentences)) >= calibration.SETTINGS.context_tokens
         assert all(t.startswith(" The locker code of ") for t in texts)
         key = question.removeprefix("What is the locker code of ").removesuffix("?")
         assert [i for i, t in enumerate(texts) if f" of {key} is " in t] == [at]

@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 import torch
 import transformers
-from infiniretri_core import InfiniRetri, ModelError, calibration, families, probe
+from infiniretri_core import (
+    ConfigError,
+    InfiniRetri,
+    ModelError,
+    calibration,
+    families,
+    probe,
+    scoring,
+)
 from infiniretri_core.config import InfiniRetriConfig
 from infiniretri_core.prompt import PromptParts, prompt_parts
 from infiniretri_core.reading import step
@@ -423,3 +431,20 @@ def test_auto_layer_scores_global_layers_only(
 def test_every_family_is_listed_once() -> None:
     names = [f.name for f in FAMILIES + REFUSED]
     assert len(names) == len(set(names)) == len(BY_NAME) + len(REFUSED)
+
+
+def test_a_windowed_layer_by_hand_is_refused_where_global_layers_exist(
+    pairs: Pairs, tokenizer: Any
+) -> None:
+    """Gemma-3's sliding layers see 512 tokens of a 1,024-token chunk: chosen by hand
+    (``layer``, ``"last"``, ``heads``, a scorer), they would score only the end of each step."""
+    ours, _ = pairs("gemma3")  # layers: sliding, full, sliding
+    why = r"sees only the last 16 tokens .* the layers that see the whole step are \[1\]"
+    for options in ({"layer": 0}, {"layer": -1}, {"layer": "last"}, {"heads": "1.0,2.1"}):
+        with pytest.raises(ConfigError, match=why):
+            InfiniRetri(ours, tokenizer, **options, **READ)
+    with pytest.raises(ConfigError, match="the scorer's layer 2 of"):
+        InfiniRetri(ours, tokenizer, scorer=scoring.LayerSum(2), **READ)
+    assert InfiniRetri(ours, tokenizer, layer=1, **READ).layer == 1
+    mistral, _ = pairs("mistral")  # every layer windowed: no better choice, all accepted
+    assert InfiniRetri(mistral, tokenizer, layer="last", **READ).layer == 2

@@ -21,8 +21,9 @@ def test_bad_heads_are_config_errors(bad: object) -> None:
 def test_heads_forms_and_combinations() -> None:
     assert InfiniRetriConfig(heads="24.4, 15.6").heads == ((24, 4), (15, 6))
     assert InfiniRetriConfig(heads=[[24, 4], [15, 6]]).heads == ((24, 4), (15, 6))  # from JSON
+    assert InfiniRetriConfig(heads=HEADS, null_question="N/A").heads == HEADS  # focused heads
     with pytest.raises(ConfigError, match="null_question"):
-        InfiniRetriConfig(heads=HEADS, null_question="N/A")
+        InfiniRetriConfig(heads="auto")
 
 
 def test_heads_beyond_the_model_are_refused(engine: InfiniRetri) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from infiniretri_core import ConfigError, InfiniRetri, haystack, probe
@@ -50,3 +51,57 @@ def test_needle_kept_with_the_null_question(engine: InfiniRetri) -> None:
     sel = calibrated.select(document, haystack.QUESTION)
     assert any("Dolores Park" in e.text for e in sel.evidence)
     assert sel.num_chunks >= 4 and sel.tokens_processed > sel.tokens_read
+
+
+def _box(rows: torch.Tensor, width: int) -> torch.Tensor:
+    """Each column's sum over the ``width`` columns around it (``width // 2`` before it)."""
+    n = rows.shape[1]
+    spans = [(max(0, i - width // 2), min(n, i - width // 2 + width)) for i in range(n)]
+    return torch.stack([rows[:, a:b].sum(dim=1) for a, b in spans], dim=1)
+
+
+def test_null_difference_scores_equal_a_hand_computation(fp32_engine: InfiniRetri) -> None:
+    """One step, every sentence kept: each evidence score is the sentence's peak of (the
+    question's phrase scores minus the null question's, each over its rows' total weight),
+    over the best peak, computed here from each question read alone (what its block sees).
+    The paper's scoring keeps the needle of a 4k read too; these scores tell them apart."""
+    base = fp32_engine
+    engine = InfiniRetri(
+        base.model,
+        base.tokenizer,
+        layer=base.layer,
+        null_question="N/A",
+        top_k=10_000,
+        max_cache_tokens=None,
+    )
+    document = " ".join(
+        [
+            "The committee met on a quiet Sunday.",
+            haystack.NEEDLE,
+            "November 2005.",
+            "It rained for most of the week, and the river rose.",
+            "The librarian carried a stack of letters to the station.",
+        ]
+    )
+    sel = engine.select(document, haystack.QUESTION)
+    doc = engine.prepare(document)
+    assert sel.num_chunks == 1 and [e.sentence for e in sel.evidence] == list(
+        range(len(doc.sentences))
+    )
+
+    layer, width = engine.layer, engine.config.phrase_token_num
+    tok, template = engine.tokenizer, engine.config.prompt_template
+    context = doc.ids.tolist()
+
+    def scores(question: str) -> torch.Tensor:
+        ids, ctx, start = prompt_parts(tok, template, question).build(context)
+        rows = probe.attention_rows(engine.model, ids, start, [layer])[layer][0].sum(dim=0)
+        rows = rows.double()  # (question-to-end rows, all columns), heads summed
+        weight = rows[:, start:].sum(dim=1) ** 2  # each row's mass on the question, squared
+        return (_box(rows[:, ctx], width) * weight[:, None]).sum(dim=0) / weight.sum()
+
+    token = scores(haystack.QUESTION) - scores("N/A")
+    owner = np.repeat(np.arange(len(doc.sentences)), doc.lengths)
+    peaks = np.array([float(token[owner == i].max()) for i in range(len(doc.sentences))])
+    want = peaks / peaks.max()
+    assert [e.score for e in sel.evidence] == pytest.approx(want.tolist(), abs=1e-3)

@@ -9,6 +9,7 @@ import pytest
 import torch
 from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, haystack, scoring
 from infiniretri_core.bench import multihop
+from infiniretri_core.scoring.focused import FocusedHeads
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,20 @@ def test_the_factory_builds_what_the_options_say() -> None:
     assert both.layers() == [18] and both.link() == (18, 6)
     heads = scoring.build(cfg.replace(heads="24.4,15.6"), 24, None)
     assert heads.layers() == [15, 24] and heads.link() is None
+    focused = scoring.build(cfg.replace(heads="24.4,15.6", null_question="N/A"), 24, None)
+    assert focused.scorer == FocusedHeads(((24, 4), (15, 6)), "N/A", 2.0)
+    auto = cfg.replace(heads="auto", null_question="N/A", head_cut=1.5)
+    assert scoring.build(auto, 15, None, heads=((15, 6),)).scorer == FocusedHeads(
+        ((15, 6),), "N/A", 1.5
+    )
+    with pytest.raises(ConfigError, match="resolved"):
+        scoring.build(auto, 15, None)
 
 
 @pytest.mark.parametrize(
     ("options", "why"),
     [
-        ({"heads": "24.4", "null_question": "N/A"}, "both choose the scorer"),
+        ({"heads": "auto"}, "null_question"),
         ({"heads": "24.4", "link_head": 3}, "head of the scoring layer"),
         ({"null_question": "N/A", "link_head": 3}, "never measured"),
     ],

@@ -2,10 +2,12 @@
 attention (Ye, Wang, Wang, 2025). Framework-agnostic; adapters live in
 ``infiniretri_integrations``."""
 
+from . import evidence_html  # noqa: F401  # fills the hook behind Selection/Answer.to_html
 from .cancel import CancelToken, cancel_scope
 from .config import DEFAULT_PROMPT, InfiniRetriConfig
 from .document import DocumentInput
 from .engine import InfiniRetri
+from .engine_options import EngineOptions
 from .errors import (
     Cancelled,
     ConfigError,
@@ -27,6 +29,7 @@ __all__ = [
     "ConfigError",
     "DocumentInput",
     "DocumentTooLong",
+    "EngineOptions",
     "Evidence",
     "InfiniRetri",
     "InfiniRetriConfig",

@@ -143,7 +143,10 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         from .batch.cli import run as run_batch
 
         return run_batch(args, engine, _options(args))
-    text = "" if args.command == "bench" else check_text(read_text_file(args.file), "document")
+    text = ""
+    if args.command != "bench":  # both checked before a model is loaded
+        text = check_text(read_text_file(args.file), "document")
+        check_text(args.question, "question")
     if engine is None:  # loaded after the file is known to be readable
         engine = InfiniRetri.from_pretrained(
             args.model, dtype=args.dtype, device=args.device, **_options(args)
@@ -174,16 +177,8 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
     if args.html:
         write_html(args.html, ans.to_html(text, args.question))
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "answer": ans.text,
-                    **ans.selection.as_dict(),
-                    "writer_tokens": ans.writer_tokens,
-                },
-                ensure_ascii=False,
-            )
-        )
+        out = {"answer": ans.text, **ans.selection.as_dict(), "writer_tokens": ans.writer_tokens}
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(ans.text)
         print(

@@ -39,10 +39,15 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
     },
 }
 """``scoring=`` presets: the options each sets (an option given with it overrides it).
-``"paper"`` is the authors' method exactly; ``"recommended"`` adds what won on this project's
-two-hop and exact-key benchmarks (``docs/benchmarks.md``), with the exact-match prior at 0.5:
-at 1 or 2 it cost a reverse two-hop case its answer (the prior lifts the bridge's look-alike
-words above the link; dev seeds, ``docs/benchmarks.md``). Not the default: on the real
+``"paper"`` sets the authors' scoring and writer, but three defaults it leaves depart from
+their method: ``layer="auto"`` (theirs: the last layer, ``"last"``), ``max_cache_tokens=2048``
+(theirs: no bound, ``None``) and ``max_sentence_tokens=256`` (they split sentences only at
+``chunk_size``). The authors' method exactly is ``preset("paper", layer="last",
+max_cache_tokens=None, max_sentence_tokens=1024)``. ``"recommended"`` adds what won on this
+project's two-hop and exact-key benchmarks (``docs/benchmarks.md``), with the exact-match
+prior at 0.5: at 1 or 2 it cost a reverse two-hop case its answer (the prior lifts the
+bridge's look-alike words above the link; dev seeds, ``docs/benchmarks.md``). Not the
+default: on the real
 questions' dev half it kept slightly fewer gold sentences than ``"paper"`` and ranked them
 lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20)."""
 
@@ -54,9 +59,10 @@ DEFAULT_SCORING = "paper"
 class InfiniRetriConfig:
     """Hyper-parameters of the read loop and of the answer.
 
-    ``layer`` is the one departure from the paper's default: the paper scores with the last
-    layer, which retrieves badly on small models; ``"auto"`` calibrates the best layer per
-    model from synthetic needle probes (``"last"`` restores the paper's choice).
+    Three defaults depart from the paper's. ``layer``: the paper scores with the last layer,
+    which retrieves badly on small models; ``"auto"`` calibrates the best layer per model
+    from synthetic needle probes (``"last"`` restores the paper's choice). And two bounds
+    the authors do not have: ``max_sentence_tokens`` and ``max_cache_tokens`` (each below).
     """
 
     chunk_size: int = 1024
@@ -72,6 +78,12 @@ class InfiniRetriConfig:
     max_sentence_tokens: int = 256
     """Longer sentences are split (on whitespace, else by characters). The authors split
     only at ``chunk_size``; a tighter bound keeps whole-sentence caches small."""
+    keep: Literal["step", "best"] = "step"
+    """Which sentences stay in the cache after each step. ``"step"`` (the paper's): those
+    holding one of this step's top-K tokens. ``"best"``, beyond the paper: sentences ranked
+    by the best score they have had in any step, the best kept until they hold ``top_k``
+    tokens, so a sentence that once ranked high stays until better ones fill the cache
+    (needs scores comparable across steps, as the query-focused heads' are)."""
     max_cache_tokens: int | None = 2048
     """Upper bound of the sentence cache; lowest-scoring sentences leave first. ``None``
     keeps every sentence that holds a top-K token, as the authors do."""
@@ -95,9 +107,15 @@ class InfiniRetriConfig:
     """Beyond the paper: score tokens by the question's attention minus that of this
     content-free question (e.g. ``"N/A"``) over the same step (``null.py``). ``None``: the
     paper's scoring."""
-    heads: tuple[tuple[int, int], ...] | None = None
+    heads: tuple[tuple[int, int], ...] | Literal["auto"] | None = None
     """Beyond the paper: score with these (layer, head) pairs instead of the sum of one
-    layer's heads (``heads.py``); ``layer`` is then ignored. ``None``: the paper's scoring."""
+    layer's heads (``heads.py``); ``layer`` is then ignored. With ``null_question``, the
+    query-focused heads (``focused.py``): each head's attention minus the null question's,
+    whole sentences scored; ``"auto"`` (with ``null_question`` only) picks them by
+    calibration on real questions. ``None``: the paper's scoring."""
+    head_cut: float = 2.0
+    """Query-focused heads: a head's differences below ``mean - head_cut * std`` over the
+    step's context are set to zero (stray tokens the null question attends to far more)."""
     link_head: int | Literal["auto"] | None = None
     """Beyond the paper: add to each token's score the question's scores of the sentences it
     attends to through this head of the scoring layer (``link.py``), so that a sentence about
@@ -158,7 +176,10 @@ class InfiniRetriConfig:
         if self.link_head is not None and self.link_head != "auto":
             _check_int("link_head", self.link_head, 0)
         _check_number("link_weight", self.link_weight, lambda v: 0 < v < math.inf, "> 0")
+        _check_number("head_cut", self.head_cut, lambda v: 0 < v < math.inf, "> 0")
         _check_number("match_weight", self.match_weight, lambda v: 0 <= v < math.inf, ">= 0")
+        if self.keep not in ("step", "best"):
+            raise ConfigError(f"keep must be 'step' or 'best', got {self.keep!r}")
         if self.writer_order not in ("document", "score"):
             raise ConfigError(
                 f"writer_order must be 'document' or 'score', got {self.writer_order!r}"

@@ -11,6 +11,7 @@ to exactly one of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from .types import PART_SEPARATOR, Sentence
 
 _BATCH = 512
 SEPARATOR = PART_SEPARATOR
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 DocumentInput = str | Sequence[str]
 
@@ -71,12 +73,28 @@ class PreparedDocument:
         return part, start - base, end - base
 
 
-def check_text(value: object, what: str) -> str:
+def check_text(value: object, what: str, allow_empty: bool = False) -> str:
+    """A str that tokenizers can encode (no lone surrogate), with text unless allowed."""
     if not isinstance(value, str):
         raise InputError(f"{what} must be a str, got {type(value).__name__}")
-    if not value.strip():
+    check_unicode(value, what)
+    if not allow_empty and not value.strip():
         raise InputError(f"{what} is empty")
     return value
+
+
+def check_unicode(text: str, what: str) -> str:
+    """Refuse a lone surrogate (U+D800-U+DFFF), which JSON's ``\\ud800`` escapes and
+    ``surrogateescape`` decoding put in a str: no tokenizer encodes one, so it would fail
+    deep in the tokenizer with a ``TypeError`` instead of here, saying where it is."""
+    found = _SURROGATE.search(text)
+    if found is not None:
+        raise InputError(
+            f"{what} holds a lone surrogate (U+{ord(found.group()):04X}) at character "
+            f"{found.start()}: not valid Unicode text; decode its bytes with "
+            "errors='replace', or fix the escape that made it"
+        )
+    return text
 
 
 def check_questions(questions: object) -> list[str]:
@@ -101,6 +119,7 @@ def check_parts(document: object) -> list[str]:
     for i, part in enumerate(parts):
         if not isinstance(part, str):
             raise InputError(f"document part {i} must be a str, got {type(part).__name__}")
+        check_unicode(part, f"document part {i}")
     if not any(part.strip() for part in parts):
         raise InputError("document is empty" if parts else "document has no parts")
     return parts

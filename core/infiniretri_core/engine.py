@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import torch
 
-from . import families, model_choice, models, probe, scoring
+from . import families, models, probe, scoring
 from .cancel import CancelToken, check, resolve
 from .config import InfiniRetriConfig
 from .document import DocumentInput, PreparedDocument, check_questions, check_text, prepare
-from .errors import InputError
+from .engine_options import EngineOptions
 from .memory import PeakRss
 from .prompt import PromptParts, prompt_parts, reading_parts
 from .reading import ProgressCallback, Reader, ReadSettings, ReadState
@@ -41,18 +41,47 @@ class InfiniRetri:
         scorer: Scorer | None = None,
         **options: Any,
     ) -> None:
-        self.config = cfg = (config or InfiniRetriConfig()).replace(**options)
-        self.model = model
-        self.tokenizer = tokenizer
+        cfg = (config or InfiniRetriConfig()).replace(**options)
+        self._build(EngineOptions(model, tokenizer, cfg, scorer))
+
+    def _build(self, options: EngineOptions) -> None:
+        self.config = cfg = options.config
+        self.model = model = options.model
+        self.tokenizer = tokenizer = options.tokenizer
         probe.install(model)
         self.num_layers = len(families.decoder_layers(model))
-        self.lock = threading.RLock()
-        self.layer = model_choice.scoring_layer(model, tokenizer, cfg, self.lock, scorer)
-        self.link_head = model_choice.link_head(model, tokenizer, cfg, self.lock, self.layer)
-        self.pipeline = scoring.build(cfg, self.layer, self.link_head, scorer)
-        settings = ReadSettings(cfg.chunk_size, cfg.top_k, cfg.max_cache_tokens, cfg.passes)
+        self.lock = options.lock or threading.RLock()
+        self._options = resolved = options.resolved(self.lock)
+        assert resolved.layer is not None
+        self.layer, self.link_head = resolved.layer, resolved.link_head
+        self.pipeline = scoring.build(
+            cfg, self.layer, self.link_head, options.scorer, resolved.heads
+        )
+        settings = ReadSettings(
+            cfg.chunk_size, cfg.top_k, cfg.max_cache_tokens, cfg.passes, cfg.keep
+        )
         self._reader = Reader(model, tokenizer, self.lock, self.pipeline, settings)
         self._stop_ids = families.stop_token_ids(tokenizer, model)
+
+    def options(self) -> EngineOptions:
+        """Everything this engine was built from, its layer and link head resolved: change
+        some with ``.replace(...)`` and rebuild with :meth:`from_options`."""
+        return self._options
+
+    @classmethod
+    def from_options(cls, options: EngineOptions) -> InfiniRetri:
+        """The engine of ``options`` (from :meth:`options`: an equal engine, sharing the
+        model and its lock, with the same scorer, and nothing calibrated again)."""
+        engine = cls.__new__(cls)
+        engine._build(options)
+        return engine
+
+    @classmethod
+    def from_portable(cls, data: Mapping[str, Any]) -> InfiniRetri:
+        """The engine a worker process loads from :meth:`EngineOptions.portable` data: the
+        same weights (by name), device, dtype, options, scorer, layer and link head."""
+        lm, tokenizer = models.load(data["model"], dtype=data["dtype"], device=data["device"])
+        return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer))
 
     @classmethod
     def from_pretrained(
@@ -255,8 +284,7 @@ class InfiniRetri:
         """Answer ``question`` from a ``context`` given as is (no reading), with the engine's
         prompt and greedy decoding: the writer other retrievers are compared with."""
         check_text(question, "question")
-        if not isinstance(context, str):
-            raise InputError(f"context must be a str, got {type(context).__name__}")
+        check_text(context, "context", allow_empty=True)
         parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
         input_ids, _, _ = parts.build(encode_one(self.tokenizer, context))
         return clean(self._generate(input_ids, max_new_tokens))

@@ -6,11 +6,12 @@ q/k-norm, so one function serves Llama, Qwen2, Qwen3, Mistral and Gemma3.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import torch
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 
 
 def decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
@@ -93,6 +94,26 @@ def global_attention_layers(model: Any) -> list[int]:
     windows = attention_windows(model)
     full = [i for i, w in enumerate(windows) if w is None]
     return full or list(range(len(windows)))
+
+
+def check_whole_view(model: Any, layers: Iterable[int], what: str = "layer") -> None:
+    """Refuse scoring with a sliding-window layer chosen by hand where global layers exist.
+
+    A step (prompt, cache and a chunk of 1,024 tokens) is longer than a real window (512
+    tokens on Gemma-3), so such a layer's question rows see only the end of each step: the
+    read would silently drop what came before. Where every layer is windowed (Mistral v0.1,
+    Phi3) there is no better choice, and any layer is accepted.
+    """
+    windows = attention_windows(model)
+    whole = [i for i, w in enumerate(windows) if w is None]
+    windowed = sorted({i for i in layers if windows[i] is not None})
+    if whole and windowed:
+        layer = windowed[0]
+        raise ConfigError(
+            f"{what} {layer} of {type(model).__name__} sees only the last {windows[layer]} "
+            "tokens (a sliding window), so it would score only the end of each step; the "
+            f"layers that see the whole step are {whole}: choose one of them, or 'auto'"
+        )
 
 
 def step_attention_mask(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 PART_SEPARATOR = "\n\n"
 """Joins the parts of a document (a paragraph break, which the model reads as one), and
@@ -102,13 +102,11 @@ class Selection:
         self, document: str | Sequence[str] | None = None, question: str | None = None
     ) -> str:
         """A self-contained page: the evidence highlighted in ``document`` (the str or parts
-        that were read; by default :attr:`document`); see ``evidence_html.render``."""
-        from .evidence_html import render
-
-        return render(_read_from(self, document), self.evidence, question or self.question)
+        that were read; by default :attr:`document`); see ``evidence_html.render_result``."""
+        return _html()(self, document, question, notebook=False)
 
     def _repr_html_(self) -> str:
-        return _notebook_html(self, self, self.evidence, None)
+        return _html()(self, None, None, notebook=True)
 
 
 @dataclass(frozen=True)
@@ -128,40 +126,36 @@ class Answer:
     ) -> str:
         """A self-contained page: the answer, and the evidence highlighted in ``document``
         (by default the selection's :attr:`Selection.document`)."""
-        from .evidence_html import render
-
-        document = _read_from(self.selection, document)
-        return render(document, self.evidence, question or self.selection.question, self.text)
+        return _html()(self, document, question, notebook=False)
 
     def _repr_html_(self) -> str:
-        return _notebook_html(self, self.selection, self.evidence, self.text)
+        return _html()(self, None, None, notebook=True)
 
 
-def _read_from(selection: Selection, document: str | Sequence[str] | None) -> str | Sequence[str]:
-    if document is not None:
-        return document
-    if selection.document is None:
-        from .errors import InputError
+class HtmlRenderer(Protocol):
+    """Writes the page of a Selection or an Answer (``evidence_html.render_result``)."""
 
-        raise InputError("this Selection does not hold its document: pass to_html(document)")
-    return selection.document
+    def __call__(
+        self,
+        result: Selection | Answer,
+        document: str | Sequence[str] | None,
+        question: str | None,
+        *,
+        notebook: bool,
+    ) -> str: ...
 
 
-def _notebook_html(
-    owner: object, selection: Selection, evidence: list[Evidence], answer: str | None
-) -> str:
-    """What Jupyter shows: the page as a fragment (scoped style, anchors of its own), or the
-    evidence list alone when the document is unknown."""
-    from . import evidence_html
+_renderer: HtmlRenderer | None = None
 
-    if selection.document is None:
-        return evidence_html.evidence_list_html(evidence, selection.question, answer)
-    return evidence_html.render(
-        selection.document,
-        evidence,
-        selection.question,
-        answer,
-        max_chars=evidence_html.REPR_MAX_CHARS,
-        standalone=False,
-        id_prefix=f"ir{id(owner):x}-",
-    )
+
+def set_html_renderer(renderer: HtmlRenderer) -> None:
+    """The hook behind ``to_html`` and ``_repr_html_``: ``evidence_html`` fills it when
+    imported (the package's ``__init__`` imports it), so a data type imports no HTML."""
+    global _renderer
+    _renderer = renderer
+
+
+def _html() -> HtmlRenderer:
+    if _renderer is None:
+        raise RuntimeError("no HTML renderer: import infiniretri_core.evidence_html first")
+    return _renderer

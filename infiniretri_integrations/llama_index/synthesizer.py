@@ -54,7 +54,10 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         self._engine = engine or shared_engine()
         self._writer = writer
         self._max_new_tokens = max_new_tokens
-        llm = writer or InfiniRetriLLM(engine=self._engine, max_new_tokens=max_new_tokens)
+        self._local_llm = (
+            None if writer else InfiniRetriLLM(engine=self._engine, max_new_tokens=max_new_tokens)
+        )
+        llm = writer or self._local_llm
         super().__init__(llm=llm, callback_manager=callback_manager, streaming=streaming)
 
     @property
@@ -72,12 +75,16 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
         }
 
     def _update_prompts(self, prompts: PromptDictType) -> None:
+        """A new prompt makes a new engine from the old one's options: its scorer, layer and
+        link head kept (nothing calibrated again), and the local writer given it too."""
         if PROMPT_KEY not in prompts:
             return
         text = prompts[PROMPT_KEY].get_template()
         template = text.replace("{context_str}", "{context}").replace("{query_str}", "{question}")
-        cfg = self._engine.config.replace(prompt_template=template, layer=self._engine.layer)
-        self._engine = InfiniRetri(self._engine.model, self._engine.tokenizer, cfg)
+        options = self._engine.options().replace(prompt_template=template)
+        self._engine = InfiniRetri.from_options(options)
+        if self._local_llm is not None:
+            self._local_llm.engine = self._engine
 
     # -- reading and writing ------------------------------------------------------------
 

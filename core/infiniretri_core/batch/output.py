@@ -98,9 +98,21 @@ class ResultFile:
         key = (line["id"], line["question"])
         if key in self.done:
             return False
-        self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._file.write(_json_line(line))
         self._file.flush()
         os.fsync(self._file.fileno())
         self.done.add(key)
         self.written += 1
         return True
+
+
+def _json_line(line: dict[str, Any]) -> str:
+    """``line`` as JSON text, non-ASCII as is; where it holds a lone surrogate (an error line
+    echoing a question from a JSON ``\\ud800`` escape), as ASCII escapes, which UTF-8 can
+    write and which read back to the same str (so resuming still finds the pair)."""
+    text = json.dumps(line, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(line)
+    return text + "\n"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import parse_depths, parse_lengths
+
+if TYPE_CHECKING:
+    from .compare import CaseSpec
 
 
 def _ints(text: str) -> list[int]:
@@ -75,58 +78,92 @@ def add_parser(
     return bench
 
 
+Handler = Callable[[argparse.Namespace, Any], int]
+"""Runs one benchmark with an engine from the parsed arguments; returns the exit code."""
+
+
 def run(args: argparse.Namespace, engine: Any) -> int:
     """Run the chosen benchmark with ``engine``; prints a summary, writes files to --out."""
-    from . import compare, niah, ruler
+    return HANDLERS[args.bench](args, engine)
 
-    if args.bench == "many":
-        from . import many
 
-        data = many.run(engine, parse_lengths(args.length)[0], args.out, _ints(args.sizes))
-        print(json.dumps(data["rows"], ensure_ascii=False))
-        return 0
-    if args.bench == "floor":
-        from . import floor
+def _many(args: argparse.Namespace, engine: Any) -> int:
+    from . import many
 
-        data = floor.run(engine, parse_lengths(args.length)[0], args.out, args.repeats)
-        print(json.dumps({k: v for k, v in data.items() if k != "config"}, ensure_ascii=False))
-        return 0
-    show = not args.no_progress
-    if args.bench == "scale":
-        from . import scale
+    data = many.run(engine, parse_lengths(args.length)[0], args.out, _ints(args.sizes))
+    print(json.dumps(data["rows"], ensure_ascii=False))
+    return 0
 
-        data = scale.run_scale(
-            engine,
-            parse_lengths(args.lengths),
-            args.out,
-            depth=args.depth,
-            max_new_tokens=args.max_new_tokens,
-            isolate=not args.no_isolate,
-            show_progress=show,
-        )
-        print(json.dumps({"rows": data["rows"], "ratios": data["ratios"]}, ensure_ascii=False))
-        return 0
-    if args.bench == "niah":
-        data = niah.run_grid(
-            engine,
-            parse_lengths(args.lengths),
-            parse_depths(args.depths),
-            args.out,
-            max_new_tokens=args.max_new_tokens,
-            show_progress=show,
-            plot=not args.no_plot,
-        )
-        print(json.dumps({k: v for k, v in data.items() if k != "cells"}, ensure_ascii=False))
-        return 0
-    lengths = parse_lengths(args.lengths)
-    seeds = _ints(args.seeds)
-    if args.bench == "ruler":
-        specs = compare.plan(lengths, ruler.parse_tasks(args.tasks), seeds=seeds)
-        systems, isolate, slow = ["ours"], False, 1
-    else:
-        tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-        specs = compare.plan(lengths, tasks, parse_depths(args.depths), seeds)
-        systems, isolate, slow = args.systems.split(","), not args.no_isolate, args.slow_cases
+
+def _floor(args: argparse.Namespace, engine: Any) -> int:
+    from . import floor
+
+    data = floor.run(engine, parse_lengths(args.length)[0], args.out, args.repeats)
+    print(json.dumps({k: v for k, v in data.items() if k != "config"}, ensure_ascii=False))
+    return 0
+
+
+def _scale(args: argparse.Namespace, engine: Any) -> int:
+    from . import scale
+
+    data = scale.run_scale(
+        engine,
+        parse_lengths(args.lengths),
+        args.out,
+        depth=args.depth,
+        max_new_tokens=args.max_new_tokens,
+        isolate=not args.no_isolate,
+        show_progress=not args.no_progress,
+    )
+    print(json.dumps({"rows": data["rows"], "ratios": data["ratios"]}, ensure_ascii=False))
+    return 0
+
+
+def _niah(args: argparse.Namespace, engine: Any) -> int:
+    from . import niah
+
+    data = niah.run_grid(
+        engine,
+        parse_lengths(args.lengths),
+        parse_depths(args.depths),
+        args.out,
+        max_new_tokens=args.max_new_tokens,
+        show_progress=not args.no_progress,
+        plot=not args.no_plot,
+    )
+    print(json.dumps({k: v for k, v in data.items() if k != "cells"}, ensure_ascii=False))
+    return 0
+
+
+def _ruler(args: argparse.Namespace, engine: Any) -> int:
+    from . import compare, ruler
+
+    lengths, seeds = parse_lengths(args.lengths), _ints(args.seeds)
+    specs = compare.plan(lengths, ruler.parse_tasks(args.tasks), seeds=seeds)
+    return _compared(args, engine, specs, ["ours"], isolate=False, slow_cases=1)
+
+
+def _compare(args: argparse.Namespace, engine: Any) -> int:
+    from . import compare
+
+    lengths, seeds = parse_lengths(args.lengths), _ints(args.seeds)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    specs = compare.plan(lengths, tasks, parse_depths(args.depths), seeds)
+    systems = args.systems.split(",")
+    return _compared(args, engine, specs, systems, not args.no_isolate, args.slow_cases)
+
+
+def _compared(
+    args: argparse.Namespace,
+    engine: Any,
+    specs: Sequence[CaseSpec],
+    systems: Sequence[str],
+    isolate: bool,
+    slow_cases: int,
+) -> int:
+    """Run ``systems`` on ``specs`` and print the table; the exit code is 1 if a row failed."""
+    from . import compare
+
     data = compare.run_compare(
         engine,
         specs,
@@ -134,8 +171,19 @@ def run(args: argparse.Namespace, engine: Any) -> int:
         args.out,
         max_new_tokens=args.max_new_tokens,
         isolate=isolate,
-        slow_cases=slow,
-        show_progress=show,
+        slow_cases=slow_cases,
+        show_progress=not args.no_progress,
     )
     print((Path(args.out) / compare.TABLE).read_text(encoding="utf-8"))
     return 0 if all("error" not in r for r in data["rows"]) else 1
+
+
+HANDLERS: dict[str, Handler] = {
+    "niah": _niah,
+    "ruler": _ruler,
+    "compare": _compare,
+    "many": _many,
+    "scale": _scale,
+    "floor": _floor,
+}
+"""Each ``infiniretri bench`` command's handler, by name."""

@@ -9,7 +9,6 @@ saved one at a time; a second run into the same folder skips the rows it has.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -22,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InfiniRetriError, InputError
-from ..families import model_name
 from . import multihop, realqa, ruler
 from .cases import Case, niah_case
 from .common import engine_config, peak_rss_mb, read_json, write_json
+from .table import markdown
 
 RESULTS = "compare.json"
 TABLE = "compare.md"
@@ -154,17 +153,8 @@ def _error(exc: BaseException) -> str:
 
 def engine_args(engine: Any) -> dict[str, Any]:
     """How a worker process loads the same engine (same weights, device, dtype, options,
-    layer)."""
-    options = dataclasses.asdict(engine.config)
-    options["layer"] = engine.layer  # no second calibration
-    options["link_head"] = engine.link_head
-    param = next(engine.model.parameters())
-    return {
-        "model": model_name(engine.model),
-        "dtype": str(param.dtype).removeprefix("torch."),
-        "device": str(param.device),
-        "options": options,
-    }
+    scorer, layer and link head): ``EngineOptions.portable``."""
+    return dict(engine.options().portable())
 
 
 def _subprocess_rows(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -195,9 +185,7 @@ def _worker(path: str) -> int:
     from ..engine import InfiniRetri
 
     job = read_json(Path(path))
-    engine = InfiniRetri.from_pretrained(
-        job["model"], dtype=job["dtype"], device=job.get("device", "auto"), **job["options"]
-    )
+    engine = InfiniRetri.from_portable(job)
     specs = [CaseSpec(**s) for s in job["specs"]]
     for row in run_system(engine, job["system"], specs, job["budgets"], job["max_new_tokens"]):
         print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -222,11 +210,9 @@ def run_compare(
     from tqdm import tqdm
 
     from .peers import parse_systems
-    from .table import markdown
 
     systems = parse_systems(",".join(systems))
-    folder = Path(out)
-    path = folder / RESULTS
+    path = Path(out) / RESULTS
     config = engine_config(engine)
     rows = _previous(path, config)
     data: dict[str, Any] = {
@@ -238,43 +224,66 @@ def run_compare(
         "cases": [s.build(engine.tokenizer).describe() for s in specs],
         "rows": rows,
     }
-
-    def save() -> None:
-        write_json(path, data)
-        (folder / TABLE).write_text(markdown(data), encoding="utf-8")
-
-    save()
+    _save(path, data)
     bar = tqdm(total=0, unit="run", disable=not show_progress, file=sys.stderr, desc="compare")
     for system in systems:
-        done = {r["case"] for r in rows if r["system"] == system and "error" not in r}
-        todo = [s for s in _cases_for(system, specs, slow_cases) if s.name not in done]
-        rows[:] = [r for r in rows if not (r["system"] == system and "error" in r)]
+        todo = _still_to_run(rows, system, _cases_for(system, specs, slow_cases))
         if not todo:
             continue
         bar.total += len(todo)
         bar.set_description(f"compare {system}")
-        budgets = {
-            r["case"]: r["writer_tokens"]
-            for r in rows
-            if r["system"] == "ours" and "error" not in r
-        }
-        if isolate:
-            job = {
-                **engine_args(engine),
-                "system": system,
-                "specs": [vars(s) for s in todo],
-                "budgets": budgets,
-                "max_new_tokens": max_new_tokens,
-            }
-            source: Iterator[dict[str, Any]] = _subprocess_rows(job)
-        else:
-            source = run_system(engine, system, todo, budgets, max_new_tokens)
-        for row in source:
+        budgets = _budgets(rows)
+        for row in _system_rows(engine, system, todo, budgets, max_new_tokens, isolate):
             rows.append(row)
             bar.update(1)
-            save()
+            _save(path, data)
     bar.close()
     return data
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    """Write the results and their table (after every row, so a run stopped can resume)."""
+    write_json(path, data)
+    (path.parent / TABLE).write_text(markdown(data), encoding="utf-8")
+
+
+def _still_to_run(
+    rows: list[dict[str, Any]], system: str, cases: Sequence[CaseSpec]
+) -> list[CaseSpec]:
+    """The cases of ``system`` without a row from an earlier run. Its error rows are dropped
+    from ``rows`` (in place): those cases run again."""
+    done = {r["case"] for r in rows if r["system"] == system and "error" not in r}
+    rows[:] = [r for r in rows if not (r["system"] == system and "error" in r)]
+    return [s for s in cases if s.name not in done]
+
+
+def _budgets(rows: Sequence[dict[str, Any]]) -> dict[str, int | None]:
+    """Ours' cache size per case: the token budget of the retrievers and presses."""
+    return {
+        r["case"]: r["writer_tokens"] for r in rows if r["system"] == "ours" and "error" not in r
+    }
+
+
+def _system_rows(
+    engine: Any,
+    system: str,
+    todo: Sequence[CaseSpec],
+    budgets: dict[str, int | None],
+    max_new_tokens: int,
+    isolate: bool,
+) -> Iterator[dict[str, Any]]:
+    """The rows of ``system`` on ``todo``: in a worker process of its own (``isolate``, its
+    peak RSS its own), else in this one with ``engine``."""
+    if not isolate:
+        return run_system(engine, system, todo, budgets, max_new_tokens)
+    job = {
+        **engine_args(engine),
+        "system": system,
+        "specs": [vars(s) for s in todo],
+        "budgets": budgets,
+        "max_new_tokens": max_new_tokens,
+    }
+    return _subprocess_rows(job)
 
 
 def _cases_for(system: str, specs: Sequence[CaseSpec], slow_cases: int) -> list[CaseSpec]:

@@ -122,9 +122,7 @@ def _worker(path: str) -> int:
     from ..engine import InfiniRetri
 
     job = read_json(Path(path))
-    engine = InfiniRetri.from_pretrained(
-        job["model"], dtype=job["dtype"], device=job.get("device", "auto"), **job["options"]
-    )
+    engine = InfiniRetri.from_portable(job)
     warm(engine)
     row = run_length(engine, job["length"], job["depth"], job["max_new_tokens"], job["show"])
     print(json.dumps(row, ensure_ascii=False), flush=True)

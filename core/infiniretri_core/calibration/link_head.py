@@ -13,6 +13,7 @@ layer calibration's file.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,19 +24,17 @@ from .probes import link_probes, sentence_owner
 from .probing import Probing
 from .store import cache_path, cached_int
 
-VERSION = 1
-PROBES = 8
-SEED = 20250219
-
 
 def calibrate_link(
-    probing: Probing, layer: int, probes: int = PROBES, seed: int = SEED
+    probing: Probing, layer: int, probes: int | None = None, seed: int | None = None
 ) -> dict[int, float]:
-    """Mean reciprocal rank of the answer sentence per head of ``layer``."""
+    """Mean reciprocal rank of the answer sentence per head of ``layer`` (over as many
+    probes, drawn as, ``probing.settings`` says, unless given)."""
+    cfg = probing.settings
+    probes = cfg.link_probes if probes is None else probes
+    rng = random.Random(cfg.link_seed if seed is None else seed)
     rr: dict[int, list[float]] = {}
-    for sentences, answer_at, question in link_probes(
-        probing.tokenizer, random.Random(seed), probes
-    ):
+    for sentences, answer_at, question in link_probes(probing.tokenizer, rng, probes, cfg):
         # every row from the context on: the heads' context-by-context attention
         captured, ctx, query_start = probing.capture(sentences, question, [layer], True)
         rows = captured[layer]
@@ -52,12 +51,20 @@ def calibrate_link(
 
 def calibrated_link_head(probing: Probing, layer: int) -> int:
     """The cached choice for this model and layer, computed (and cached) on first use."""
-    path = cache_path(probing.model, probing.template, probing.phrase_token_num)
+    path = link_cache_path(probing, layer)
+    version = probing.settings.link_version
 
     def record() -> dict[str, Any]:
         mrr = calibrate_link(probing, layer)
         best = max(mrr.values())
         head = min(h for h, v in mrr.items() if v >= best)
-        return {"version": VERSION, "layer": layer, "head": head, "mrr": mrr}
+        return {"version": version, "layer": layer, "head": head, "mrr": mrr}
 
-    return cached_int(path.with_name(f"{path.stem}-link-l{layer}.json"), VERSION, "head", record)
+    return cached_int(path, version, "head", record)
+
+
+def link_cache_path(probing: Probing, layer: int) -> Path:
+    """Where the link head of ``layer`` is kept: beside the layer calibration, under the
+    same key (every probe setting, the link probes' included)."""
+    path = cache_path(probing)
+    return path.with_name(f"{path.stem}-link-l{layer}.json")

@@ -1,6 +1,6 @@
 """The synthetic probes both calibrations score on, and the settings that shape them.
 
-A probe is a context of about ``CONTEXT_TOKENS`` tokens, as token ids per sentence, the
+A probe is a context of about ``context_tokens`` tokens, as token ids per sentence, the
 index of the sentence a good scoring ranks first, and the question. Every builder draws from
 the ``random.Random`` it is given, in a fixed order, so a seed gives the same probes (and the
 same token ids) on every run: the calibrations' cache keys rely on it.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,21 +30,42 @@ from .words import (
     VERBS,
 )
 
-PROBES = 12
-"""Needle probes of the layer calibration."""
-DENSE_PROBES = 12
-"""Dense probes of the layer calibration."""
-CONTEXT_TOKENS = 1024
-"""About how long each probe's context is."""
-DISTRACTORS = 3
-"""Facts of the needle's form besides the needle, per needle probe."""
-SEED = 20250218
-"""Seed of the needle probes (the dense ones use ``SEED + 1``)."""
-TOLERANCE = 0.02
-"""The layer calibration takes the earliest layer within this of the best mean reciprocal
-rank (here because, like the settings above, it is part of the calibration's cache key)."""
-DISTRACTOR_PAIRS = 2
-"""Bridge and answer pairs about other people, per link probe."""
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """Every setting that shapes the calibrations' probes, their choice or their records.
+
+    The one place these live: the probes are drawn from it and the cache key hashes all of
+    it (``store.cache_path``), so a setting cannot change without changing the key.
+    """
+
+    layer_version: int = 2
+    """Version of the layer calibration's record (bump it when its method changes)."""
+    needle_probes: int = 12
+    """Needle probes of the layer calibration."""
+    dense_probes: int = 12
+    """Dense probes of the layer calibration."""
+    seed: int = 20250218
+    """Seed of the needle probes (the dense ones use ``seed + 1``)."""
+    tolerance: float = 0.02
+    """The layer calibration takes the earliest layer within this of the best mean
+    reciprocal rank."""
+    context_tokens: int = 1024
+    """About how long each probe's context is (every kind)."""
+    distractors: int = 3
+    """Facts of the needle's form besides the needle, per needle probe."""
+    link_version: int = 1
+    """Version of the link-head calibration's record."""
+    link_probes: int = 8
+    """Two-hop probes of the link-head calibration."""
+    link_seed: int = 20250219
+    """Seed of the link probes."""
+    distractor_pairs: int = 2
+    """Bridge and answer pairs about other people, per link probe."""
+
+
+SETTINGS = ProbeSettings()
+"""The settings calibrations use (``Probing.settings`` defaults to it)."""
 
 Probe = tuple[list[list[int]], int, str]
 """Token ids per sentence, the target sentence's index, the question."""
@@ -86,11 +108,11 @@ def facts_and_question(rng: random.Random, i: int, n: int) -> tuple[list[str], s
     return facts, question
 
 
-def filler_texts(tok: Any, rng: random.Random) -> list[str]:
-    """Filler sentences (each with its leading space) of about ``CONTEXT_TOKENS``."""
+def filler_texts(tok: Any, rng: random.Random, settings: ProbeSettings = SETTINGS) -> list[str]:
+    """Filler sentences (each with its leading space) of about ``context_tokens``."""
     texts: list[str] = []
     total = 0
-    while total < CONTEXT_TOKENS:
+    while total < settings.context_tokens:
         s = " " + filler_sentence(rng)
         texts.append(s)
         total += len(tok(s, add_special_tokens=False)["input_ids"])
@@ -98,11 +120,15 @@ def filler_texts(tok: Any, rng: random.Random) -> list[str]:
 
 
 def probe_sentences(
-    tok: Any, rng: random.Random, facts: list[str], depth: float
+    tok: Any,
+    rng: random.Random,
+    facts: list[str],
+    depth: float,
+    settings: ProbeSettings = SETTINGS,
 ) -> tuple[list[list[int]], int]:
-    """Filler of about ``CONTEXT_TOKENS`` with the needle (``facts[0]``) at ``depth`` and
+    """Filler of about ``context_tokens`` with the needle (``facts[0]``) at ``depth`` and
     the distractors at random places; returns token ids per sentence and the needle index."""
-    texts = filler_texts(tok, rng)
+    texts = filler_texts(tok, rng, settings)
     marker = object()
     slots: list[object] = list(texts)
     slots.insert(min(len(slots), int(depth * len(slots))), marker)
@@ -115,19 +141,23 @@ def probe_sentences(
     return [list(x) for x in ids], at
 
 
-def needle_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
-    """Filler with one fact and ``DISTRACTORS`` like it; the asked fact's depth runs from
+def needle_probes(
+    tok: Any, rng: random.Random, n: int, settings: ProbeSettings = SETTINGS
+) -> list[Probe]:
+    """Filler with one fact and ``distractors`` like it; the asked fact's depth runs from
     near the start to near the end over the ``n`` probes."""
     found = []
     for i in range(n):
-        facts, question = facts_and_question(rng, i, DISTRACTORS + 1)
-        sentences, needle_at = probe_sentences(tok, rng, facts, depth=(i + 0.5) / n)
+        facts, question = facts_and_question(rng, i, settings.distractors + 1)
+        sentences, needle_at = probe_sentences(tok, rng, facts, (i + 0.5) / n, settings)
         found.append((sentences, needle_at, question))
     return found
 
 
-def dense_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
-    """About ``CONTEXT_TOKENS`` of "The locker code of {first} {last} is {number}." with
+def dense_probes(
+    tok: Any, rng: random.Random, n: int, settings: ProbeSettings = SETTINGS
+) -> list[Probe]:
+    """About ``context_tokens`` of "The locker code of {first} {last} is {number}." with
     distinct keys; many share the asked key's first name or surname. A different form from
     the benchmark's RULER needles, so that the layer is not fitted to the benchmark."""
     keys = [(a, b) for a in NAMES for b in SURNAMES]
@@ -136,7 +166,7 @@ def dense_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
         chosen = rng.sample(keys, len(keys))
         sentences: list[list[int]] = []
         total = 0
-        while total < CONTEXT_TOKENS and len(sentences) < len(chosen):
+        while total < settings.context_tokens and len(sentences) < len(chosen):
             first, last = chosen[len(sentences)]
             text = f" The locker code of {first} {last} is {rng.randrange(10_000, 99_999)}."
             sentences.append(list(tok(text, add_special_tokens=False)["input_ids"]))
@@ -147,12 +177,14 @@ def dense_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
     return found
 
 
-def link_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
+def link_probes(
+    tok: Any, rng: random.Random, n: int, settings: ProbeSettings = SETTINGS
+) -> list[Probe]:
     """Filler of about one chunk with a bridge in the first half and the sentence
     about the bridge's person in the second, plus distractor pairs anywhere."""
     found = []
     for _ in range(n):
-        k = 1 + DISTRACTOR_PAIRS
+        k = 1 + settings.distractor_pairs
         firsts, lasts = rng.sample(NAMES, k), rng.sample(SURNAMES, k)
         things, rooms = rng.sample(THINGS, k), rng.sample(ROOMS, k)
         places = rng.sample(PLACES, k)
@@ -162,7 +194,7 @@ def link_probes(tok: Any, rng: random.Random, n: int) -> list[Probe]:
             for t, r, p in zip(things, rooms, people, strict=True)
         ]
         answers = [f" {p} was born in {c}." for p, c in zip(people, places, strict=True)]
-        texts = filler_texts(tok, rng)
+        texts = filler_texts(tok, rng, settings)
         n_fill = len(texts)
         bridge_at = int(rng.uniform(0.1, 0.4) * n_fill)
         answer_at = int(rng.uniform(0.6, 0.9) * n_fill)

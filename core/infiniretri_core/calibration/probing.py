@@ -1,4 +1,5 @@
-"""What a calibration reads with: the model and its prompt as values (never the engine)."""
+"""What a calibration reads with: the model, its prompt and the probe settings as values
+(never the engine); all of it but the lock is the calibration's cache key."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .. import probe
 from ..prompt import prompt_parts
 from ..scoring.base import QuestionRows
 from ..scoring.layer_sum import LayerSum
+from .probes import SETTINGS, ProbeSettings
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,10 @@ class Probing:
     tokenizer: Any
     template: str
     phrase_token_num: int
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    lock: threading.RLock = field(default_factory=threading.RLock, compare=False)
     """Held around each forward pass (the engine's own lock, when an engine calibrates)."""
+    settings: ProbeSettings = SETTINGS
+    """What the probes are drawn from (tests draw fewer)."""
 
     def capture(
         self, sentences: list[list[int]], question: str, layers: list[int], from_context: bool

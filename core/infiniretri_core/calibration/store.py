@@ -1,12 +1,14 @@
 """Calibration results cached as JSON: one file per model, dtype, prompt and probe set.
 
 The key hashes the model's name, whole config and dtype, the prompt template, the phrase
-width and the probe settings; a file is written to a temporary name and renamed, so an
-interrupted write leaves no file behind.
+width, every probe setting (``ProbeSettings``, both calibrations') and the probes' words; a
+file is written to a temporary name and renamed, so an interrupted write leaves no file
+behind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,7 +19,8 @@ from typing import Any
 
 from .. import families
 from ..models import cache_dir
-from .probes import CONTEXT_TOKENS, DENSE_PROBES, DISTRACTORS, PROBES, SEED, TOLERANCE
+from . import words
+from .probing import Probing
 
 
 def cached_int(path: Path, version: int, key: str, compute: Callable[[], dict[str, Any]]) -> int:
@@ -35,17 +38,19 @@ def cached_int(path: Path, version: int, key: str, compute: Callable[[], dict[st
     return int(record[key])
 
 
-def cache_path(model: Any, template: str, phrase_token_num: int) -> Path:
-    """Where the layer calibration of ``model`` under this prompt and phrase width is kept
-    (the link head's calibrations sit beside it)."""
+def cache_path(probing: Probing) -> Path:
+    """Where the layer calibration of ``probing`` is kept (the link head's calibrations sit
+    beside it): keyed by the model, the prompt, the phrase width and every probe setting."""
+    model = probing.model
     key = json.dumps(
         {
             "name": families.model_name(model),
             "config": families.config_json(model),
             "dtype": str(families.param_dtype(model)),
-            "template": template,
-            "phrase": phrase_token_num,
-            "probes": [PROBES, DENSE_PROBES, CONTEXT_TOKENS, SEED, TOLERANCE, DISTRACTORS],
+            "template": probing.template,
+            "phrase": probing.phrase_token_num,
+            "probes": dataclasses.asdict(probing.settings),
+            "words": {k: v for k, v in vars(words).items() if k.isupper()},
         },
         sort_keys=True,
     )

@@ -36,10 +36,23 @@ def keep(
     lengths: np.ndarray,
     top_k: int,
     max_tokens: int | None,
+    best: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the sentences holding a top-K token (best first out when over
-    ``max_tokens``), in context order, and their peak token scores."""
+    ``max_tokens``), in context order, and their peak token scores.
+
+    With ``best`` (each sentence's best peak in earlier steps, ``-inf`` if none), sentences
+    are ranked by the higher of that and this step's peak, the best of them kept until they
+    hold ``top_k`` tokens (a sentence that once ranked high stays until better ones fill the
+    cache), and that rank is their score."""
     peaks = sentence_peaks(scores, token_owner, len(lengths)).cpu().numpy()
-    hit = np.unique(token_owner[top_tokens(scores, top_k)].cpu().numpy())
-    hit = best_within(hit, lengths, peaks, max_tokens)
-    return hit, peaks[hit]
+    if best is None:
+        hit = np.unique(token_owner[top_tokens(scores, top_k)].cpu().numpy())
+        hit = best_within(hit, lengths, peaks, max_tokens)
+        return hit, peaks[hit]
+    rank = np.maximum(peaks, best)
+    order = np.argsort(-rank, kind="stable")
+    held = np.cumsum(lengths[order])
+    hit = np.sort(order[: int(np.searchsorted(held, top_k)) + 1])
+    hit = best_within(hit, lengths, rank, max_tokens)
+    return hit, rank[hit]

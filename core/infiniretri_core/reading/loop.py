@@ -15,6 +15,7 @@ sentence one question re-read after its bridge still comes after that bridge for
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from ..families import max_positions
 from ..memory import trim
 from ..prompt import PromptParts
 from ..scoring import Pipeline, QuestionRows, TermStep
+from ..scoring.phrase import Columns
 from ..types import Progress
 from . import step as steps
 from .cache import keep, owner
@@ -48,6 +50,9 @@ class ReadSettings:
     top_k: int
     max_cache_tokens: int | None
     passes: int = 1
+    keep: str = "step"
+    """``"step"``: each step's scores alone decide (the paper's); ``"best"``: each sentence's
+    best score so far (:func:`cache.keep`)."""
 
 
 @dataclass
@@ -59,6 +64,8 @@ class _Question:
     memo: dict[str, Any] = field(default_factory=dict)
     entered: dict[int, int] = field(default_factory=dict)
     """The step each cached sentence entered the cache (its place in the union)."""
+    best: dict[int, float] = field(default_factory=dict)
+    """Each cached sentence's best peak so far (``keep="best"``)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ class Reader:
         block = [_block_len(p) + (_block_len(companion) if companion else 0) for p in questions]
         limit = max_positions(self.model)  # caches that do not fit together: two forwards
         schedule = [(p, ci) for p in range(s.passes) for ci in range(len(chunks))]
-        processed = read = 0
+        processed = tokens_read = 0
         for n, (_, ci) in enumerate(schedule):
             check(cancel)
             held = set().union(*(q.cache for q in qs))
@@ -105,12 +112,14 @@ class Reader:
             sizes = {key: lengths[key[1]] for cache in keyed for key in cache}
             for group in steps.groups(keyed, sizes, fixed, block, limit):
                 processed += self._step(doc, chunks[ci], [qs[j] for j in group], companion, n)
-            read += fresh
+            tokens_read += fresh
             trim(n)
             if progress is not None:
                 kept = set().union(*(q.cache for q in qs))
                 total = int(lengths[list(kept)].sum()) if kept else 0
-                progress(Progress(n + 1, len(schedule), read, doc.num_tokens * s.passes, total))
+                progress(
+                    Progress(n + 1, len(schedule), tokens_read, doc.num_tokens * s.passes, total)
+                )
         seconds = time.perf_counter() - t0
         starts = np.asarray([c.start for c in chunks], dtype=np.int64)
         states = []
@@ -130,74 +139,126 @@ class Reader:
         chunk: Sequence[int],
         group: list[_Question],
         companion: PromptParts | None,
-        n: int,
+        step_no: int,
     ) -> int:
         """One forward for the questions of ``group``; updates their caches in place and
         returns the number of tokens that went through the model."""
-        s = self.settings
-        lengths = doc.lengths
-        owns = [set(q.cache) for q in group]
-        union = sorted({(q.entered[i], i) for q in group for i in q.cache})
-        # a chunk sentence that some question does not hold is read in the chunk, after
-        # every cache (where a read of that question alone has it), even if another holds it
-        tail = [i for i in chunk if not all(i in own for own in owns)]
-        context = [i for _, i in union] + tail
-        ctx_lengths = lengths[context]
         prefix = group[0].parts.prefix
-        ctx = slice(len(prefix), len(prefix) + int(ctx_lengths.sum()))
-        col_start = len(prefix) + np.concatenate([[0], np.cumsum(ctx_lengths)[:-1]])
-        cached = {key: i for i, key in enumerate(union)}
-        read_now = {sid: len(union) + i for i, sid in enumerate(tail)}
-        views, slots, cols, blocks = [], [], [], []
-        for q, own in zip(group, owns, strict=True):
-            rest = [i for i in chunk if i not in own]
-            view = [*q.cache, *rest]
-            at = [cached[q.entered[i], i] for i in q.cache] + [read_now[i] for i in rest]
-            c = (
-                ctx
-                if at == list(range(len(context)))
-                else steps.columns(col_start, ctx_lengths, at)
-            )
-            views.append(view)
-            slots.append(at)
-            cols.append(c)
-            blocks.append(steps.Block(q.parts, c))
+        layout = _layout(doc.lengths, chunk, group, len(prefix))
+        blocks = []
+        for q, view in zip(group, layout.views, strict=True):
+            blocks.append(steps.Block(q.parts, view.cols))
             if companion is not None:
-                blocks.append(steps.Block(companion, c))
-        inp = steps.build(prefix, doc.tokens(context), blocks)
-        link = self.pipeline.link()
-        spec = None
-        if link is not None:
-            token_groups = torch.full((inp.ids.shape[1],), len(context), dtype=torch.long)
-            token_groups[ctx] = owner(ctx_lengths)
-            spec = probe.LinkSpec(link[0], link[1], ctx.start, ctx.stop, token_groups, len(context))
+                blocks.append(steps.Block(companion, view.cols))
+        inp = steps.build(prefix, doc.tokens(layout.context), blocks)
+        link = self._link_spec(inp, layout)
         layers = self.pipeline.layers()
         with self.lock:
             found = probe.attention_rows(
-                self.model, inp.ids, inp.query_start, layers, inp.mask, inp.positions, link=spec
+                self.model, inp.ids, inp.query_start, layers, inp.mask, inp.positions, link=link
             )
         rows = {key: r.cpu() for key, r in found.items()}  # a few MB: scoring runs on the CPU
-        per = 2 if companion is not None else 1
-        for j, (q, view, at, c) in enumerate(zip(group, views, slots, cols, strict=True)):
-            mine, query_cols = _block_rows(rows, layers, inp, j * per)
-            partner = None
+        blocks_each = 2 if companion is not None else 1
+        for j, (q, view) in enumerate(zip(group, layout.views, strict=True)):
+            own, query_cols = _block_rows(rows, layers, inp, j * blocks_each)
+            null = None
             if companion is not None:
-                partner = QuestionRows(*_block_rows(rows, layers, inp, j * per + 1), c)
-            view_lengths = lengths[view]
-            token_owner = owner(view_lengths)
-            term_step = None
-            if self.pipeline.terms:
-                mass = None if spec is None else rows[probe.LINK]
-                if mass is not None and isinstance(c, torch.Tensor):  # a view, not the context
-                    mass = _view_mass(mass[c - ctx.start], at)
-                term_step = TermStep(token_owner, view, doc.token_positions(view), mass)
-            question = QuestionRows(mine, query_cols, c, q.memo, partner)
-            scores = self.pipeline.score(question, term_step, q.term_states)
-            hit, peaks = keep(scores, token_owner, view_lengths, s.top_k, s.max_cache_tokens)
-            q.cache = [view[i] for i in hit]
-            q.peaks = peaks
-            q.entered = {i: q.entered.get(i, n) for i in q.cache}
+                null_rows, null_cols = _block_rows(rows, layers, inp, j * blocks_each + 1)
+                null = QuestionRows(null_rows, null_cols, view.cols)
+            mass = None if link is None else rows[probe.LINK]
+            if mass is not None and isinstance(view.cols, torch.Tensor):  # not the context
+                mass = _view_mass(mass[view.cols - layout.ctx.start], view.slots)
+            question = QuestionRows(own, query_cols, view.cols, q.memo, null)
+            self._update(doc, q, view.sentences, question, mass, step_no)
         return int(inp.ids.shape[1])
+
+    def _link_spec(self, inp: steps.StepInput, layout: _Layout) -> probe.LinkSpec | None:
+        """What the link term captures: its head's attention summed per context sentence."""
+        link = self.pipeline.link()
+        if link is None:
+            return None
+        n = len(layout.context)
+        token_groups = torch.full((inp.ids.shape[1],), n, dtype=torch.long)
+        token_groups[layout.ctx] = owner(layout.lengths)
+        return probe.LinkSpec(link[0], link[1], layout.ctx.start, layout.ctx.stop, token_groups, n)
+
+    def _update(
+        self,
+        doc: PreparedDocument,
+        q: _Question,
+        view: list[int],
+        rows: QuestionRows,
+        link_mass: torch.Tensor | None,
+        step_no: int,
+    ) -> None:
+        """Score one question's view of the step and keep what its rule keeps."""
+        s = self.settings
+        view_lengths = doc.lengths[view]
+        token_owner = owner(view_lengths)
+        term_step = None
+        if self.pipeline.terms:
+            term_step = TermStep(token_owner, view, doc.token_positions(view), link_mass)
+        rows = dataclasses.replace(rows, owner=token_owner)
+        scores = self.pipeline.score(rows, term_step, q.term_states)
+        best = None
+        if s.keep == "best":
+            best = np.array([q.best.get(i, -np.inf) for i in view], dtype=np.float32)
+        hit, peaks = keep(scores, token_owner, view_lengths, s.top_k, s.max_cache_tokens, best)
+        q.cache = [view[i] for i in hit]
+        q.peaks = peaks
+        if best is not None:
+            q.best = {
+                i: max(p, q.best.get(i, -np.inf)) for i, p in zip(q.cache, peaks, strict=True)
+            }
+        q.entered = {i: q.entered.get(i, step_no) for i in q.cache}
+
+
+@dataclass(frozen=True)
+class _View:
+    """What one question sees of a step's context."""
+
+    sentences: list[int]
+    """Its cache, then the chunk's sentences it does not hold."""
+    slots: list[int]
+    """Each of those sentences' position in the step's context."""
+    cols: Columns
+    """Their input columns (a slice when they are the whole context, in order)."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    context: list[int]
+    """The step's context sentences: the union of the caches, then the chunk."""
+    ctx: slice
+    """The context's input columns."""
+    lengths: np.ndarray
+    """Tokens of each context sentence."""
+    views: list[_View]
+
+
+def _layout(
+    lengths: np.ndarray, chunk: Sequence[int], group: list[_Question], prefix: int
+) -> _Layout:
+    """The context of a step for ``group`` and each question's view of it."""
+    owns = [set(q.cache) for q in group]
+    union = sorted({(q.entered[i], i) for q in group for i in q.cache})
+    # a chunk sentence that some question does not hold is read in the chunk, after
+    # every cache (where a read of that question alone has it), even if another holds it
+    tail = [i for i in chunk if not all(i in own for own in owns)]
+    context = [i for _, i in union] + tail
+    ctx_lengths = lengths[context]
+    ctx = slice(prefix, prefix + int(ctx_lengths.sum()))
+    col_start = prefix + np.concatenate([[0], np.cumsum(ctx_lengths)[:-1]])
+    cached = {key: i for i, key in enumerate(union)}
+    read_now = {sid: len(union) + i for i, sid in enumerate(tail)}
+    views = []
+    for q, own in zip(group, owns, strict=True):
+        rest = [i for i in chunk if i not in own]
+        slots = [cached[q.entered[i], i] for i in q.cache] + [read_now[i] for i in rest]
+        whole = slots == list(range(len(context)))
+        cols = ctx if whole else steps.columns(col_start, ctx_lengths, slots)
+        views.append(_View([*q.cache, *rest], slots, cols))
+    return _Layout(context, ctx, ctx_lengths, views)
 
 
 def _view_mass(mass: torch.Tensor, slots: list[int]) -> torch.Tensor:

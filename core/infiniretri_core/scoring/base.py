@@ -34,6 +34,9 @@ class QuestionRows:
     """Per-question state kept across the steps of one read (e.g. question weights)."""
     companion: QuestionRows | None = None
     """The rows of the companion block (:attr:`Scorer.companion`), same context."""
+    owner: torch.Tensor | None = None
+    """(N,) each context token's sentence (a position among the context's sentences), where
+    the caller knows the sentences (the read loop does), for sentence-level scorers."""
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,14 @@
 
 Scorers (exactly one): the paper's layer sum (``LayerSum``, no option), chosen heads
 (``HeadSum``, ``heads``), the question minus a null question (``NullDifference``,
-``null_question``), or a user's own :class:`Scorer`. Terms (any, applied in this order):
+``null_question``), query-focused heads (``FocusedHeads``, ``heads`` + ``null_question``),
+or a user's own :class:`Scorer`. Terms (any, applied in this order):
 the exact-match prior (``MatchTerm``, ``match_weight``), then the link (``LinkTerm``,
 ``link_head``; it spreads the scores the prior has already lifted).
 
 What cannot combine, and why (:func:`check`):
-- ``heads`` + ``null_question``: both choose the scorer.
+- ``heads="auto"`` without ``null_question``: the heads are chosen for the focused scoring,
+  which needs the null question.
 - ``heads`` + ``link_head``: the link head is a head of *the* scoring layer, which ``heads``
   replaces by a set of (layer, head) pairs.
 - ``null_question`` + ``link_head``: the link spreads the layer sum's peaks (its head is
@@ -25,7 +27,8 @@ from typing import Protocol
 
 from ..errors import ConfigError
 from .base import Scorer, Term
-from .heads import HeadSum
+from .focused import FocusedHeads
+from .heads import Head, HeadSum
 from .layer_sum import LayerSum
 from .link import LinkTerm
 from .match import MatchTerm
@@ -43,7 +46,10 @@ class Options(Protocol):
     def use_question_weight(self) -> bool: ...
 
     @property
-    def heads(self) -> tuple[tuple[int, int], ...] | None: ...
+    def heads(self) -> tuple[tuple[int, int], ...] | str | None: ...
+
+    @property
+    def head_cut(self) -> float: ...
 
     @property
     def null_question(self) -> str | None: ...
@@ -66,10 +72,10 @@ class Options(Protocol):
 
 def check(options: Options) -> None:
     """Refuse pairs of options that cannot combine, saying why."""
-    if options.heads is not None and options.null_question is not None:
+    if options.heads == "auto" and options.null_question is None:
         raise ConfigError(
-            "heads and null_question cannot be combined: both choose the scorer (chosen "
-            "heads, or the layer sum minus a null question's); choose one"
+            "heads='auto' picks query-focused heads, scored against a null question: set "
+            "null_question (e.g. 'N/A'), or name the heads"
         )
     if options.null_question is not None and options.link_head is not None:
         raise ConfigError(
@@ -86,13 +92,18 @@ def check(options: Options) -> None:
 
 
 def build(
-    options: Options, layer: int, link_head: int | None, scorer: Scorer | None = None
+    options: Options,
+    layer: int,
+    link_head: int | None,
+    scorer: Scorer | None = None,
+    heads: tuple[Head, ...] | None = None,
 ) -> Pipeline:
-    """The pipeline of ``options`` at the resolved ``layer`` and ``link_head``; ``scorer``
-    (a user's own) replaces the scorer the options would choose."""
+    """The pipeline of ``options`` at the resolved ``layer``, ``link_head`` and ``heads``
+    (``heads="auto"`` calibrated); ``scorer`` (a user's own) replaces the scorer the options
+    would choose."""
     check(options)
     if scorer is None:
-        scorer = _scorer(options, layer)
+        scorer = _scorer(options, layer, heads)
     elif options.heads is not None or options.null_question is not None:
         raise ConfigError("a scorer object replaces heads and null_question: leave them unset")
     terms: list[Term] = []
@@ -103,10 +114,15 @@ def build(
     return Pipeline(scorer, tuple(terms))
 
 
-def _scorer(options: Options, layer: int) -> Scorer:
+def _scorer(options: Options, layer: int, heads: tuple[Head, ...] | None) -> Scorer:
     phrase, weigh = options.phrase_token_num, options.use_question_weight
     if options.heads is not None:
-        return HeadSum(options.heads, phrase, weigh)
+        chosen = heads if heads is not None else options.heads
+        if not isinstance(chosen, tuple):
+            raise ConfigError("heads='auto' must be resolved (calibrated) before building")
+        if options.null_question is not None:
+            return FocusedHeads(chosen, options.null_question, options.head_cut)
+        return HeadSum(chosen, phrase, weigh)
     if options.null_question is not None:
         return NullDifference(layer, phrase, weigh, options.null_question)
     return LayerSum(layer, phrase, weigh)

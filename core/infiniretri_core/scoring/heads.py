@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -25,10 +26,10 @@ from .base import QuestionRows, Scorer
 Head = tuple[int, int]
 
 
-def normalise(heads: object) -> tuple[Head, ...] | None:
+def normalise(heads: object) -> tuple[Head, ...] | Literal["auto"] | None:
     """``[[24, 4], (15, 6)]`` or ``"24.4,15.6"`` -> ``((24, 4), (15, 6))``; checks the shape."""
-    if heads is None:
-        return None
+    if heads is None or heads == "auto":
+        return heads
     if isinstance(heads, str):
         try:
             heads = [tuple(int(x) for x in p.split(".")) for p in heads.split(",") if p.strip()]

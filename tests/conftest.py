@@ -33,6 +33,22 @@ def tokenizer(engine: InfiniRetri):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def small(engine: InfiniRetri) -> InfiniRetri:
+    """The session's model with a small read loop, so odd inputs span several chunks fast
+    and fuzz cases read in a step or two."""
+    return InfiniRetri(
+        engine.model,
+        engine.tokenizer,
+        layer=engine.layer,
+        chunk_size=128,
+        top_k=16,
+        max_sentence_tokens=48,
+        max_cache_tokens=96,
+        max_new_tokens=4,
+    )
+
+
+@pytest.fixture(scope="session")
 def long_answer() -> tuple[str, str]:
     """A document and a question whose answer runs to hundreds of tokens."""
     colours = ["red", "blue", "green", "black", "white", "yellow"] * 5

@@ -21,21 +21,6 @@ from infiniretri_core import (
 from infiniretri_core.document import prepare
 
 
-@pytest.fixture(scope="module")
-def small(engine: InfiniRetri) -> InfiniRetri:
-    """The session's model with a small read loop, so odd inputs span several chunks fast."""
-    return InfiniRetri(
-        engine.model,
-        engine.tokenizer,
-        layer=engine.layer,
-        chunk_size=128,
-        top_k=16,
-        max_sentence_tokens=48,
-        max_cache_tokens=96,
-        max_new_tokens=4,
-    )
-
-
 def assert_points_into(document: str, selection) -> None:  # type: ignore[no-untyped-def]
     for e in selection.evidence:
         assert document[e.start : e.end] == e.text

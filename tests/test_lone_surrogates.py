@@ -24,21 +24,6 @@ GOOD = "The code is 7. Nothing more."
 QUESTION = "What is the code?"
 
 
-@pytest.fixture(scope="module")
-def small(engine: InfiniRetri) -> InfiniRetri:
-    """The session's model with a small read loop: fuzz cases read in a step or two."""
-    return InfiniRetri(
-        engine.model,
-        engine.tokenizer,
-        layer=engine.layer,
-        chunk_size=128,
-        top_k=16,
-        max_sentence_tokens=48,
-        max_cache_tokens=96,
-        max_new_tokens=4,
-    )
-
-
 Call = Callable[[InfiniRetri, Any, str], object]
 ENTRY_POINTS: dict[str, Call] = {
     "select": lambda e, d, q: e.select(d, q),

@@ -15,6 +15,7 @@ import argparse
 import functools
 import json
 import pickle
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def load(split: str) -> Scored:
         """Scores of a split, kept in ``--keep`` between runs (they take minutes)."""
-        path = Path(args.keep) / f"{split}-{args.model or 'default'}-{args.null}-{args.cut}.pkl"
+        name = f"{split}-{args.model or 'default'}-{args.null}-{args.cut}"
+        path = Path(args.keep) / (re.sub(r"[^\w.-]", "_", name) + ".pkl")
         if path.is_file():
             return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]
         data = scored(engine, split, args.null, args.cut)

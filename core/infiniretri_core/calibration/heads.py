@@ -32,7 +32,7 @@ from ..reading import step as steps
 from ..scoring.focused import cut_below, difference, per_sentence
 from ..scoring.heads import Head
 from .probing import Probing
-from .store import atomic_write, cache_path
+from .store import cache_path, cached
 
 VERSION = 1
 """Version of the heads calibration's record (bump it when its method changes)."""
@@ -147,17 +147,12 @@ def calibrate_heads(probing: Probing, choice: HeadChoice) -> dict[str, Any]:
 
 def calibrated_heads(probing: Probing, choice: HeadChoice) -> tuple[Head, ...]:
     """The cached choice for this model, computed (and cached) on first use."""
-    path = heads_cache_path(probing, choice)
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-            if data.get("version") == VERSION:
-                return tuple((int(a), int(b)) for a, b in data["heads"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # unreadable cache: recompute
-    record = calibrate_heads(probing, choice)
-    atomic_write(path, json.dumps(record, indent=2))
-    return tuple((int(a), int(b)) for a, b in record["heads"])
+    return cached(
+        heads_cache_path(probing, choice),
+        VERSION,
+        lambda: calibrate_heads(probing, choice),
+        lambda record: tuple((int(a), int(b)) for a, b in record["heads"]),
+    )
 
 
 def heads_cache_path(probing: Probing, choice: HeadChoice) -> Path:

@@ -15,27 +15,36 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import families
 from ..models import cache_dir
 from . import words
 from .probing import Probing
 
+T = TypeVar("T")
 
-def cached_int(path: Path, version: int, key: str, compute: Callable[[], dict[str, Any]]) -> int:
-    """``record[key]`` of the JSON record at ``path`` if it has this ``version``; else of
+
+def cached(
+    path: Path, version: int, compute: Callable[[], dict[str, Any]], read: Callable[[Any], T]
+) -> T:
+    """``read(record)`` of the JSON record at ``path`` if it has this ``version``; else of
     ``compute()``'s record, written there atomically. An unreadable file is recomputed."""
     if path.is_file():
         try:
             data = json.loads(path.read_text())
             if data.get("version") == version:
-                return int(data[key])
+                return read(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # unreadable cache: recompute
     record = compute()
     atomic_write(path, json.dumps(record, indent=2))
-    return int(record[key])
+    return read(record)
+
+
+def cached_int(path: Path, version: int, key: str, compute: Callable[[], dict[str, Any]]) -> int:
+    """``record[key]`` of the cached record (:func:`cached`)."""
+    return cached(path, version, compute, lambda record: int(record[key]))
 
 
 def cache_path(probing: Probing) -> Path:

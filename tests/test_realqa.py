@@ -103,13 +103,14 @@ def test_content_words_ignore_stopwords_and_inflection() -> None:
     assert not realqa.paraphrased(asked)
 
 
-def test_a_changed_source_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", ["py-datamodel", "idle-help"])  # evaluation, calibration
+def test_a_changed_source_is_a_clear_error(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     original = realqa.build
     monkeypatch.setattr(realdocs, "build", lambda doc: original(doc) + " ")
     realqa.text.cache_clear()
     try:
         with pytest.raises(InputError, match="differs from the text"):
-            realqa.text("py-datamodel")
+            realqa.text(name)
     finally:
         realqa.text.cache_clear()
     with pytest.raises(InputError, match="no realqa document"):
@@ -191,14 +192,3 @@ def test_calibration_questions_are_mostly_paraphrased_and_a_quarter_two_sentence
         assert second.start - first.end >= 500, q.id
     for doc in CALIBRATION:
         assert sum(q.document == doc.name for q in qs) == 8, doc.name
-
-
-def test_a_changed_calibration_source_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = realqa.build
-    monkeypatch.setattr(realdocs, "build", lambda doc: original(doc) + " ")
-    realqa.text.cache_clear()
-    try:
-        with pytest.raises(InputError, match="differs from the text"):
-            realqa.text("idle-help")
-    finally:
-        realqa.text.cache_clear()

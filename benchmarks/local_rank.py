@@ -27,7 +27,7 @@ from infiniretri_core.bench.cases import Case
 from infiniretri_core.bench.peers.units import sentence_texts, units
 from infiniretri_core.bench.realqa import real_cases
 from infiniretri_core.chunking import pack
-from infiniretri_core.reading import loop
+from infiniretri_core.reading import Reader, ReadSettings, StepEvent
 from infiniretri_core.scoring.phrase import sentence_peaks, top_tokens
 
 CUTS = (1, 3, 5, 10, 20)
@@ -40,7 +40,7 @@ def local_ranks(engine: InfiniRetri, case: Case) -> dict[int, list[tuple[bool, i
     cfg = engine.config
     layers = list(range(engine.num_layers))
     parts = engine.question_parts(case.question)
-    memo: dict[int, dict[str, Any]] = {layer: {} for layer in layers}
+    kept = {layer: scoring.KeptWeights() for layer in layers}
     found: dict[int, list[tuple[bool, int]]] = {layer: [] for layer in layers}
     for n, chunk in enumerate(pack(doc.lengths.tolist(), cfg.chunk_size)):
         ids_here = list(chunk)
@@ -53,7 +53,7 @@ def local_ranks(engine: InfiniRetri, case: Case) -> dict[int, list[tuple[bool, i
         owner = torch.from_numpy(np.repeat(np.arange(len(ids_here)), doc.lengths[ids_here]))
         for layer in layers:
             q = scoring.QuestionRows(
-                {layer: rows[layer][0].float().cpu()}, slice(q0, None), ctx, memo[layer]
+                {layer: rows[layer][0].float().cpu()}, slice(q0, None), ctx, state=kept[layer]
             )
             s = scoring.LayerSum(layer, cfg.phrase_token_num, cfg.use_question_weight).score(q)
             hit = set(owner[top_tokens(s, cfg.top_k)].tolist())
@@ -66,26 +66,25 @@ def local_ranks(engine: InfiniRetri, case: Case) -> dict[int, list[tuple[bool, i
 
 def evictions(engine: InfiniRetri, case: Case) -> list[dict[str, Any]]:
     """Per gold sentence: the step it was read, entered the cache, and last stayed in it."""
-    log: list[tuple[set[int], set[int]]] = []
-    original = loop.Reader._step
-
-    def step(self: Any, doc: Any, chunk: Any, group: Any, companion: Any, n: int) -> int:
-        out = original(self, doc, chunk, group, companion, n)
-        log.append((set(chunk), set(group[0].cache)))
-        return out
-
-    loop.Reader._step = step  # type: ignore[method-assign]
-    try:
-        golds = case.hits(units(engine, case.document).texts)
-        engine.select(case.document, case.question)
-    finally:
-        loop.Reader._step = original  # type: ignore[method-assign]
+    log: list[StepEvent] = []
+    reader = Reader(
+        engine.model,
+        engine.tokenizer,
+        engine.lock,
+        engine.pipeline,
+        ReadSettings.from_config(engine.config),
+    )
+    golds = case.hits(units(engine, case.document).texts)
+    companion = engine.pipeline.scorer.companion
+    extra = None if companion is None else engine.question_parts(companion)
+    parts = [engine.question_parts(case.question)]
+    reader.read(engine.prepare(case.document), parts, extra, None, None, on_step=log.append)
     rows = []
     for g in golds:
-        inside = [s for s, (_, cache) in enumerate(log) if cache & g]
+        inside = [e.index for e in log if set(e.questions[0].after) & g]
         rows.append(
             {
-                "read": next((s for s, (chunk, _) in enumerate(log) if chunk & g), None),
+                "read": next((e.index for e in log if set(e.chunk) & g), None),
                 "entered": inside[0] if inside else None,
                 "last": inside[-1] if inside else None,
                 "steps": len(log),

@@ -28,15 +28,17 @@ import torch
 from .. import probe
 from ..cancel import CancelToken, check
 from ..chunking import pack
+from ..config import InfiniRetriConfig
 from ..document import PreparedDocument
 from ..families import max_positions
 from ..memory import trim
 from ..prompt import PromptParts
-from ..scoring import Pipeline, QuestionRows, TermStep
+from ..scoring import Pipeline, QuestionRows, QuestionState, TermStep
 from ..scoring.phrase import Columns
 from ..types import Progress
 from . import step as steps
 from .cache import keep, owner
+from .events import StepCallback, StepEvent, question_step
 from .state import ReadState
 
 ProgressCallback = Callable[[Progress], None]
@@ -54,18 +56,29 @@ class ReadSettings:
     """``"step"``: each step's scores alone decide (the paper's); ``"best"``: each sentence's
     best score so far (:func:`cache.keep`)."""
 
+    @classmethod
+    def from_config(cls, config: InfiniRetriConfig) -> ReadSettings:
+        """The settings ``config`` gives the read loop (for a reader built beside an engine's,
+        e.g. to observe its steps)."""
+        return cls(
+            config.chunk_size, config.top_k, config.max_cache_tokens, config.passes, config.keep
+        )
+
 
 @dataclass
 class _Question:
     parts: PromptParts
-    term_states: list[Any]
+    state: QuestionState
     cache: list[int] = field(default_factory=list)
     peaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    memo: dict[str, Any] = field(default_factory=dict)
     entered: dict[int, int] = field(default_factory=dict)
     """The step each cached sentence entered the cache (its place in the union)."""
     best: dict[int, float] = field(default_factory=dict)
     """Each cached sentence's best peak so far (``keep="best"``)."""
+    seen: list[int] = field(default_factory=list)
+    """The sentences of its last step's view, whose token scores follow (for observers)."""
+    scores: torch.Tensor = field(default_factory=lambda: torch.zeros(0))
+    owner: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
 
 
 @dataclass(frozen=True)
@@ -86,34 +99,32 @@ class Reader:
         companion: PromptParts | None,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        *,
+        on_step: StepCallback | None = None,
     ) -> list[ReadState]:
-        """One reading of ``doc`` for every question; one read state each, in order."""
+        """One reading of ``doc`` for every question; one read state each, in order.
+        ``on_step`` sees each step as it ends (:class:`StepEvent`)."""
         t0 = time.perf_counter()
         s = self.settings
         lengths = doc.lengths
         chunks = pack(lengths.tolist(), s.chunk_size)
-        terms = self.pipeline.terms
+        start = self.pipeline.start
         qs = [
-            _Question(
-                p, [t.prepare(self.tokenizer, doc.ids, doc.offsets, p.question) for t in terms]
-            )
-            for p in questions
+            _Question(p, start(self.tokenizer, doc.ids, doc.offsets, p.question)) for p in questions
         ]
-        block = [_block_len(p) + (_block_len(companion) if companion else 0) for p in questions]
-        limit = max_positions(self.model)  # caches that do not fit together: two forwards
         schedule = [(p, ci) for p in range(s.passes) for ci in range(len(chunks))]
         processed = tokens_read = 0
-        for n, (_, ci) in enumerate(schedule):
+        for n, (pass_no, ci) in enumerate(schedule):
             check(cancel)
             held = set().union(*(q.cache for q in qs))
             fresh = int(lengths[[i for i in chunks[ci] if i not in held]].sum())
-            fixed = len(questions[0].prefix) + int(lengths[list(chunks[ci])].sum())
-            keyed = [[(q.entered[i], i) for i in q.cache] for q in qs]  # as the union has them
-            sizes = {key: lengths[key[1]] for cache in keyed for key in cache}
-            for group in steps.groups(keyed, sizes, fixed, block, limit):
-                processed += self._step(doc, chunks[ci], [qs[j] for j in group], companion, n)
+            before = [list(q.cache) for q in qs] if on_step is not None else []
+            tokens = self._forwards(doc, chunks[ci], qs, companion, n)
+            processed += tokens
             tokens_read += fresh
             trim(n)
+            if on_step is not None:
+                on_step(_event(n, pass_no, chunks[ci], tokens, before, qs))
             if progress is not None:
                 kept = set().union(*(q.cache for q in qs))
                 total = int(lengths[list(kept)].sum()) if kept else 0
@@ -132,6 +143,27 @@ class Reader:
                 )
             )
         return states
+
+    def _forwards(
+        self,
+        doc: PreparedDocument,
+        chunk: Sequence[int],
+        qs: list[_Question],
+        companion: PromptParts | None,
+        step_no: int,
+    ) -> int:
+        """One step for every question: as few forwards as fit the model's positions; the
+        number of tokens that went through the model."""
+        lengths = doc.lengths
+        block = [_block_len(q.parts) + (_block_len(companion) if companion else 0) for q in qs]
+        fixed = len(qs[0].parts.prefix) + int(lengths[list(chunk)].sum())
+        keyed = [[(q.entered[i], i) for i in q.cache] for q in qs]  # as the union has them
+        sizes = {key: lengths[key[1]] for cache in keyed for key in cache}
+        limit = max_positions(self.model)  # caches that do not fit together: two forwards
+        processed = 0
+        for group in steps.groups(keyed, sizes, fixed, block, limit):
+            processed += self._step(doc, chunk, [qs[j] for j in group], companion, step_no)
+        return processed
 
     def _step(
         self,
@@ -168,7 +200,7 @@ class Reader:
             mass = None if link is None else rows[probe.LINK]
             if mass is not None and isinstance(view.cols, torch.Tensor):  # not the context
                 mass = _view_mass(mass[view.cols - layout.ctx.start], view.slots)
-            question = QuestionRows(own, query_cols, view.cols, q.memo, null)
+            question = QuestionRows(own, query_cols, view.cols, companion=null)
             self._update(doc, q, view.sentences, question, mass, step_no)
         return int(inp.ids.shape[1])
 
@@ -199,7 +231,8 @@ class Reader:
         if self.pipeline.terms:
             term_step = TermStep(token_owner, view, doc.token_positions(view), link_mass)
         rows = dataclasses.replace(rows, owner=token_owner)
-        scores = self.pipeline.score(rows, term_step, q.term_states)
+        scores = self.pipeline.score(rows, term_step, q.state)
+        q.seen, q.scores, q.owner = view, scores, token_owner
         best = None
         if s.keep == "best":
             best = np.array([q.best.get(i, -np.inf) for i in view], dtype=np.float32)
@@ -270,6 +303,21 @@ def _view_mass(mass: torch.Tensor, slots: list[int]) -> torch.Tensor:
     others[slots] = False
     seen = 1.0 - mass[:, others].sum(dim=1, keepdim=True)
     return mass[:, slots] / seen.clamp_min(1e-6)
+
+
+def _event(
+    n: int,
+    pass_no: int,
+    chunk: Sequence[int],
+    tokens: int,
+    before: list[list[int]],
+    qs: list[_Question],
+) -> StepEvent:
+    each = (
+        question_step(b, q.seen, q.scores, q.owner, q.cache, q.peaks)
+        for b, q in zip(before, qs, strict=True)
+    )
+    return StepEvent(n, pass_no, tuple(chunk), tokens, tuple(each))
 
 
 def _block_len(p: PromptParts) -> int:

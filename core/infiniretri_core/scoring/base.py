@@ -3,21 +3,24 @@
 A :class:`Scorer` turns one question's captured attention rows into one score per context
 token (the paper's layer sum, chosen heads, the null-question difference); a :class:`Term`
 adjusts those scores (the link term, the exact-match prior). Both are frozen dataclasses of
-their own parameters; what changes during a read lives in the per-question ``memo`` the
-read loop hands them, so one object serves every read and every thread.
+their own parameters; what changes during a read lives in per-question state the read loop
+keeps for them (a scorer's :meth:`Scorer.start`, a term's :meth:`Term.prepare`), so one object
+serves every read and every thread.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from .phrase import Columns
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,23 @@ class QuestionRows:
     """The block's question-to-end columns (for question weights)."""
     context_cols: Columns
     """The context columns this question sees, in reading order."""
-    memo: dict[str, Any] = field(default_factory=dict)
-    """Per-question state kept across the steps of one read (e.g. question weights)."""
+    state: object = None
+    """The scorer's state for this question across the steps of one read (what its
+    :meth:`Scorer.start` made); ``None`` where rows are scored once, outside a read."""
     companion: QuestionRows | None = None
     """The rows of the companion block (:attr:`Scorer.companion`), same context."""
     owner: torch.Tensor | None = None
     """(N,) each context token's sentence (a position among the context's sentences), where
     the caller knows the sentences (the read loop does), for sentence-level scorers."""
+
+    def state_as(self, kind: type[S]) -> S:
+        """:attr:`state` as the ``kind`` its scorer keeps, or a fresh one where none is kept
+        (scoring once then starts from nothing, as the first step of a read does)."""
+        if self.state is None:
+            return kind()
+        if not isinstance(self.state, kind):
+            raise TypeError(f"expected {kind.__name__} state, got {type(self.state).__name__}")
+        return self.state
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,11 @@ class Scorer(ABC):
     companion: str | None = None
     """A second question read beside each question over the same context (e.g. a
     content-free one), whose rows arrive as :attr:`QuestionRows.companion`."""
+
+    def start(self) -> object:
+        """A fresh state for one question's read, handed back as :attr:`QuestionRows.state`
+        at each of its steps (``None``: the scorer keeps nothing between steps)."""
+        return None
 
     @abstractmethod
     def layers(self) -> list[int]:
@@ -85,3 +103,15 @@ class Term(ABC):
     @abstractmethod
     def adjust(self, scores: torch.Tensor, step: TermStep, state: Any) -> torch.Tensor:
         """The adjusted (N,) scores; ``state`` is what :meth:`prepare` returned."""
+
+
+@dataclass(frozen=True)
+class PreparedTerm:
+    """A term with the state its :meth:`Term.prepare` made for one question's read, held
+    together so that a state only ever meets its own term."""
+
+    term: Term
+    state: Any
+
+    def adjust(self, scores: torch.Tensor, step: TermStep) -> torch.Tensor:
+        return self.term.adjust(scores, step, self.state)

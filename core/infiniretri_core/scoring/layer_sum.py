@@ -8,6 +8,15 @@ import torch
 
 from . import phrase
 from .base import QuestionRows, Scorer
+from .phrase import Columns
+
+
+@dataclass
+class KeptWeights:
+    """One question block's row weights, taken at the first step of a read and kept for the
+    rest of it (as the authors compute them once): :class:`LayerSum`'s state."""
+
+    weights: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -22,13 +31,17 @@ class LayerSum(Scorer):
     def layers(self) -> list[int]:
         return [self.layer]
 
+    def start(self) -> object:
+        return KeptWeights()
+
     def score(self, q: QuestionRows) -> torch.Tensor:
         summed = q.rows[self.layer].sum(dim=0)  # (Q, K)
-        return self.summed_scores(summed, q, "weights")
+        return self.summed_scores(summed, q.query_cols, q.context_cols, q.state_as(KeptWeights))
 
-    def summed_scores(self, summed: torch.Tensor, q: QuestionRows, key: str) -> torch.Tensor:
-        """Phrase scores of head-summed rows, the weights kept in ``q.memo[key]``."""
-        weights = q.memo.get(key)
-        if weights is None and self.use_question_weight:
-            weights = q.memo[key] = phrase.question_weights(summed, q.query_cols)
-        return phrase.token_scores(summed, q.context_cols, self.phrase_token_num, weights)
+    def summed_scores(
+        self, summed: torch.Tensor, query_cols: slice, context_cols: Columns, kept: KeptWeights
+    ) -> torch.Tensor:
+        """Phrase scores of head-summed rows, their question weights taken once into ``kept``."""
+        if kept.weights is None and self.use_question_weight:
+            kept.weights = phrase.question_weights(summed, query_cols)
+        return phrase.token_scores(summed, context_cols, self.phrase_token_num, kept.weights)

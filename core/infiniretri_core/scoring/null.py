@@ -11,12 +11,21 @@ rows' total weight, so only attention the question itself causes counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from .base import QuestionRows
-from .layer_sum import LayerSum
+from .layer_sum import KeptWeights, LayerSum
+
+
+@dataclass(frozen=True)
+class NullWeights:
+    """:class:`NullDifference`'s state: the kept weights of the question block and those of
+    the null block, each taken at the first step of a read."""
+
+    question: KeptWeights = field(default_factory=KeptWeights)
+    null: KeptWeights = field(default_factory=KeptWeights)
 
 
 @dataclass(frozen=True)
@@ -29,16 +38,17 @@ class NullDifference(LayerSum):
     def companion(self) -> str:  # type: ignore[override]
         return self.null_question
 
+    def start(self) -> NullWeights:
+        return NullWeights()
+
     def score(self, q: QuestionRows) -> torch.Tensor:
         assert q.companion is not None, "the read loop reads the companion block"
+        kept = q.state_as(NullWeights)
         rows = q.rows[self.layer].sum(dim=0)
         null_rows = q.companion.rows[self.layer].sum(dim=0)
-        own = self.summed_scores(rows, q, "weights")
-        null_q = QuestionRows(q.companion.rows, q.companion.query_cols, q.context_cols, q.memo)
-        null = self.summed_scores(null_rows, null_q, "null_weights")
-        return own / _mass(q.memo.get("weights"), rows) - null / _mass(
-            q.memo.get("null_weights"), null_rows
-        )
+        own = self.summed_scores(rows, q.query_cols, q.context_cols, kept.question)
+        null = self.summed_scores(null_rows, q.companion.query_cols, q.context_cols, kept.null)
+        return own / _mass(kept.question.weights, rows) - null / _mass(kept.null.weights, null_rows)
 
 
 def _mass(weights: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
-from .base import QuestionRows, Scorer, Term, TermStep
+from .base import PreparedTerm, QuestionRows, Scorer, Term, TermStep
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    """What one question keeps across the steps of one read: its scorer's state (handed to
+    the scorer as :attr:`QuestionRows.state`) and each term with its own prepared state."""
+
+    scorer: object
+    terms: tuple[PreparedTerm, ...]
 
 
 @dataclass(frozen=True)
@@ -33,11 +43,20 @@ class Pipeline:
             wanted.add(link[0])
         return sorted(wanted)
 
-    def score(self, q: QuestionRows, step: TermStep | None, states: Sequence[Any]) -> torch.Tensor:
-        """Token scores of one question's step; ``states``: each term's prepared state
+    def start(
+        self, tokenizer: Any, doc_ids: np.ndarray, offsets: np.ndarray, question: list[int]
+    ) -> QuestionState:
+        """A fresh state for one question's read of a document (before reading)."""
+        terms = tuple(
+            PreparedTerm(t, t.prepare(tokenizer, doc_ids, offsets, question)) for t in self.terms
+        )
+        return QuestionState(self.scorer.start(), terms)
+
+    def score(self, q: QuestionRows, step: TermStep | None, state: QuestionState) -> torch.Tensor:
+        """Token scores of one question's step; ``state``: the question's, from :meth:`start`
         (``step`` is needed when there are terms)."""
-        scores = self.scorer.score(q)
-        for term, state in zip(self.terms, states, strict=True):
+        scores = self.scorer.score(dataclasses.replace(q, state=state.scorer))
+        for term in state.terms:
             assert step is not None
-            scores = term.adjust(scores, step, state)
+            scores = term.adjust(scores, step)
         return scores

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -47,16 +48,47 @@ def key(selection: Selection) -> list[tuple[int, int, float]]:
     return [(e.start, e.end, round(e.score, 5)) for e in selection.evidence]
 
 
-def run(engine: InfiniRetri, doc: str, question: str) -> tuple[list[Progress], Selection, str]:
+Run = tuple[list[Progress], Selection, str]
+
+
+def run(engine: InfiniRetri, doc: str, question: str) -> Run:
     events: list[Progress] = []
     answer = engine.answer(doc, question, progress=events.append)
     return events, answer.selection, answer.text
 
 
+@pytest.fixture(scope="module")
+def answered(small: InfiniRetri, cases: list[tuple[str, str]]) -> Callable[[int], Run]:
+    """Case ``i`` answered by a plain sequential call, once in this module: the reference
+    the threads are held to and the first of the greedy runs."""
+    done: dict[int, Run] = {}
+
+    def get(i: int) -> Run:
+        if i not in done:
+            done[i] = run(small, *cases[i])
+        return done[i]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def selected(small: InfiniRetri, cases: list[tuple[str, str]]) -> Callable[[int], Selection]:
+    """Case ``i`` selected by a plain sequential call, once in this module: the reference
+    for the asyncio tasks and the read before a cancel or an interrupt."""
+    done: dict[int, Selection] = {}
+
+    def get(i: int) -> Selection:
+        if i not in done:
+            done[i] = small.select(*cases[i])
+        return done[i]
+
+    return get
+
+
 def test_threads_give_what_sequential_calls_give(
-    small: InfiniRetri, cases: list[tuple[str, str]]
+    small: InfiniRetri, cases: list[tuple[str, str]], answered: Callable[[int], Run]
 ) -> None:
-    sequential = [run(small, d, q) for d, q in cases]
+    sequential = [answered(i) for i in range(len(cases))]
     work = cases * 2  # every case twice, interleaved across threads
     with ThreadPoolExecutor(THREADS) as pool:
         threaded = list(pool.map(lambda c: run(small, *c), work))
@@ -72,9 +104,9 @@ def test_threads_give_what_sequential_calls_give(
 
 
 async def test_asyncio_tasks_give_what_sequential_calls_give(
-    small: InfiniRetri, cases: list[tuple[str, str]]
+    small: InfiniRetri, cases: list[tuple[str, str]], selected: Callable[[int], Selection]
 ) -> None:
-    sequential = [key(small.select(d, q)) for d, q in cases]
+    sequential = [key(selected(i)) for i in range(len(cases))]
     results = await asyncio.gather(
         *(to_thread(lambda d=d, q=q: small.select(d, q)) for d, q in cases)
     )
@@ -82,14 +114,14 @@ async def test_asyncio_tasks_give_what_sequential_calls_give(
 
 
 def test_greedy_answers_are_deterministic_run_after_run(
-    small: InfiniRetri, cases: list[tuple[str, str]]
+    small: InfiniRetri, cases: list[tuple[str, str]], answered: Callable[[int], Run]
 ) -> None:
     doc, question = cases[0]
-    first = small.answer(doc, question)
+    _, first_selection, first_text = answered(0)  # the first run
     for _ in range(2):
         again = small.answer(doc, question)
-        assert again.text == first.text
-        assert key(again.selection) == key(first.selection)
+        assert again.text == first_text
+        assert key(again.selection) == key(first_selection)
 
 
 def stop_at_chunk(n: int, action) -> tuple[list[int], object]:  # type: ignore[no-untyped-def]
@@ -104,10 +136,10 @@ def stop_at_chunk(n: int, action) -> tuple[list[int], object]:  # type: ignore[n
 
 
 def test_cancel_token_stops_the_read_at_the_next_chunk(
-    small: InfiniRetri, cases: list[tuple[str, str]]
+    small: InfiniRetri, cases: list[tuple[str, str]], selected: Callable[[int], Selection]
 ) -> None:
     doc, question = cases[1]
-    before = key(small.select(doc, question))
+    before = key(selected(1))
     token = threading.Event()
     seen, progress = stop_at_chunk(2, token.set)
     with pytest.raises(Cancelled):
@@ -123,10 +155,10 @@ def test_cancel_token_stops_the_read_at_the_next_chunk(
 
 
 def test_keyboard_interrupt_mid_read_leaves_the_engine_usable(
-    small: InfiniRetri, cases: list[tuple[str, str]]
+    small: InfiniRetri, cases: list[tuple[str, str]], selected: Callable[[int], Selection]
 ) -> None:
     doc, question = cases[2]
-    before = key(small.select(doc, question))
+    before = key(selected(2))
 
     def interrupt() -> None:
         raise KeyboardInterrupt

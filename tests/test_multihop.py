@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from infiniretri_core import InfiniRetri, InputError, Progress
+from infiniretri_core import InfiniRetri, InputError, Progress, Selection
 from infiniretri_core.bench import multihop
+from infiniretri_core.bench.cases import Case
 from infiniretri_core.bench.compare import CaseSpec, plan
 
 STOP = frozenset(
@@ -85,13 +86,28 @@ def _two_templates(tokenizer, length: int) -> list:  # type: ignore[no-untyped-d
     raise AssertionError("the pools gave one template only")
 
 
-def test_the_bridge_is_in_the_cache_when_the_answer_chunk_is_read(engine: InfiniRetri) -> None:
+@pytest.fixture(scope="module")
+def templates(engine: InfiniRetri) -> list[Case]:
+    return _two_templates(engine.tokenizer, 2600)
+
+
+@pytest.fixture(scope="module")
+def plain_reads(engine: InfiniRetri, templates: list[Case]) -> list[Selection]:
+    """The session engine's read of all of each template case: read once, checked for the
+    bridge in the cache and ranked against the link head."""
+    return [engine.select(case.document, case.question) for case in templates]
+
+
+def test_the_bridge_is_in_the_cache_when_the_answer_chunk_is_read(
+    engine: InfiniRetri,
+    templates: list[Case],
+    plain_reads: list[Selection],
+) -> None:
     """Read all of it: both hops are kept, the answer in a later chunk than the bridge. Read
     up to the answer's sentence (chunks are packed greedily from the start, so they are the
     same): the bridge is in the cache the answer's chunk is read with."""
-    for case in _two_templates(engine.tokenizer, 2600):
+    for case, full in zip(templates, plain_reads, strict=True):
         bridge, answer = case.needles
-        full = engine.select(case.document, case.question)
         chunk = {n: [e.chunk for e in full.evidence if n in e.text] for n in case.needles}
         assert chunk[bridge] and chunk[answer], (case.name, [e.text for e in full.evidence])
         assert chunk[bridge][0] < chunk[answer][0]  # the answer came chunks later
@@ -100,19 +116,24 @@ def test_the_bridge_is_in_the_cache_when_the_answer_chunk_is_read(engine: Infini
         assert any(bridge in e.text for e in before.evidence), case.name
 
 
-def _ranks(eng: InfiniRetri, case) -> list[int | None]:  # type: ignore[no-untyped-def]
-    """Rank (1 = best score) of each hop among the kept sentences; None if not kept."""
-    ranked = sorted(eng.select(case.document, case.question).evidence, key=lambda e: -e.score)
+def _ranks(selection: Selection, case: Case) -> list[int | None]:
+    """Rank (1 = best score) of each hop among the kept sentences of ``selection`` (a read of
+    ``case``); None if not kept."""
+    ranked = sorted(selection.evidence, key=lambda e: -e.score)
     return [next((i + 1 for i, e in enumerate(ranked) if n in e.text), None) for n in case.needles]
 
 
-def test_link_head_ranks_the_answer_right_after_its_bridge(engine: InfiniRetri) -> None:
+def test_link_head_ranks_the_answer_right_after_its_bridge(
+    engine: InfiniRetri,
+    templates: list[Case],
+    plain_reads: list[Selection],
+) -> None:
     """The answer sentence shares no word with the question: the paper's scoring ranks it
     among essay sentences (5th-19th at this length), the link head right after the bridge."""
     linked = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, link_head="auto")
-    for case in _two_templates(engine.tokenizer, 2600):
-        plain = _ranks(engine, case)
-        with_link = _ranks(linked, case)
+    for case, full in zip(templates, plain_reads, strict=True):
+        plain = _ranks(full, case)
+        with_link = _ranks(linked.select(case.document, case.question), case)
         assert with_link[0] == 1 and with_link[1] is not None and with_link[1] <= 3, (
             case.name,
             with_link,
@@ -130,10 +151,10 @@ def test_a_second_pass_links_an_answer_read_before_its_bridge(engine: InfiniRetr
     )
     for seed in range(2):
         case = multihop.generate("two_hop_reverse", engine.tokenizer, 2600, seed)
-        single = _ranks(one, case)
+        single = _ranks(one.select(case.document, case.question), case)
         reports: list[Progress] = []
         sel = two.select(case.document, case.question, progress=reports.append)
-        double = _ranks(two, case)
+        double = _ranks(sel, case)  # the same read ranked, not a second one
         assert double[0] is not None and double[1] is not None and double[1] <= 3, double
         assert single[1] is None or single[1] > double[1], (single, double)
         assert [r.chunk for r in reports] == list(range(1, 2 * sel.num_chunks + 1))

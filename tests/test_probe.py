@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from infiniretri_core import InfiniRetri, ModelError, models, probe
-from infiniretri_core.families import decoder_layers
+from infiniretri_core import InfiniRetri, ModelError, probe
+from infiniretri_core.families import decoder_layers, model_name
 from infiniretri_core.prompt import prompt_parts
 
 TEXT = (
@@ -16,12 +16,15 @@ TEXT = (
 
 
 @pytest.fixture(scope="module")
-def fp32_pair(engine: InfiniRetri):  # type: ignore[no-untyped-def]
+def fp32_pair(engine: InfiniRetri, fp32_engine: InfiniRetri):  # type: ignore[no-untyped-def]
+    """The session's fp32 model (loaded as ``models.load`` does, the probe installed), and
+    the same weights with eager attention."""
     path = engine.model.config._name_or_path
     from transformers import AutoModelForCausalLM
 
-    ours, _ = models.load(path, dtype=torch.float32)
-    probe.install(ours)
+    ours = fp32_engine.model
+    assert ours.dtype == torch.float32 and model_name(ours) == path
+    assert ours.config._attn_implementation == probe.ATTN_IMPLEMENTATION
     eager = AutoModelForCausalLM.from_pretrained(
         path, dtype=torch.float32, attn_implementation="eager"
     ).eval()

@@ -27,7 +27,9 @@ from infiniretri_core.bench.realqa import real_cases
 from rank_in_cache import measure, summary
 
 
-def run(engine: InfiniRetri, split: str, per_doc: int | None, peers: bool) -> list[dict[str, Any]]:
+def run(
+    engine: InfiniRetri, split: str, per_doc: int | None, peers: bool, dump: Any = None
+) -> list[dict[str, Any]]:
     cases = real_cases(split)  # type: ignore[arg-type]
     rows = []
     bm25, rag = (make("bm25", engine), make("rag", engine)) if peers else (None, None)
@@ -50,6 +52,9 @@ def run(engine: InfiniRetri, split: str, per_doc: int | None, peers: bool) -> li
                 row[peer.name] = measure(case, u.texts, [int(t) for t in u.tokens], order[:400])
             rows.append(row)
             print(json.dumps(row), flush=True)
+            if dump is not None:
+                kept = {"case": case.name, "texts": texts, "tokens": tokens}
+                print(json.dumps({**kept, "scores": peak.tolist()}), file=dump, flush=True)
     return rows
 
 
@@ -60,10 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--model", help="as from_pretrained (default: the embedded model)")
     ap.add_argument("--options", default="{}", help="engine options as JSON")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--dump", help="write each case's kept sentences (JSON lines) here")
     args = ap.parse_args(argv)
     engine = InfiniRetri.from_pretrained(args.model, **json.loads(args.options))
     print(repr(engine), "heads", engine.options().heads, file=sys.stderr)
-    rows = run(engine, args.split, args.per_doc, not args.no_peers)
+    dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115
+    rows = run(engine, args.split, args.per_doc, not args.no_peers, dump)
     print(summary(rows), file=sys.stderr)
     return 0
 

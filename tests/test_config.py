@@ -69,3 +69,12 @@ def test_presets_set_their_options_and_explicit_options_override_them() -> None:
     assert mixed.scoring == "custom"
     with pytest.raises(ConfigError, match="unknown scoring preset"):
         InfiniRetriConfig.preset("best")
+
+
+def test_each_preset_sets_how_the_cache_keeps_so_switching_back_restores_the_paper() -> None:
+    focused = InfiniRetriConfig.preset("focused")
+    assert (focused.heads, focused.null_question) == ("auto", "N/A")
+    assert (focused.keep, focused.top_k, focused.scoring) == ("best", 1000, "focused")
+    back = focused.replace(scoring="paper")
+    assert (back.heads, back.null_question, back.keep) == (None, None, "step")
+    assert back == InfiniRetriConfig(top_k=1000)  # the cache's size is the user's to set

@@ -9,7 +9,7 @@ the read at its next chunk instead of letting it run to the end in the backgroun
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Protocol
 
@@ -47,3 +47,8 @@ def resolve(token: CancelToken | None) -> CancelToken | None:
 def check(token: CancelToken | None) -> None:
     if token is not None and token.is_set():
         raise Cancelled("the call was cancelled")
+
+
+def poll(token: CancelToken | None) -> Callable[[], bool] | None:
+    """What a generation loop asks at every token: the token's ``is_set`` (``None``: never)."""
+    return token.is_set if token is not None else None

@@ -53,7 +53,7 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
     sp.add_argument(
         "--scoring",
-        choices=["paper", "recommended"],
+        choices=["paper", "recommended", "focused"],
         help="a preset of the options below (they override it); default: the engine's",
     )
     sp.add_argument("--chunk-size", type=int)
@@ -91,6 +91,17 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--passes", type=int, help="beyond the paper: read the document this many times (1)"
     )
+    sp.add_argument(
+        "--keep",
+        choices=["step", "best"],
+        help="beyond the paper: 'best' keeps the sentences whose best score in any step is "
+        "highest (default 'step': this step's top tokens, the paper's)",
+    )
+    sp.add_argument(
+        "--ranker",
+        help="beyond the paper: a second model (name, folder or .gguf) that ranks what the "
+        "read kept, all of it in one forward (a cascade)",
+    )
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,6 +122,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "match_weight",
         "writer_order",
         "passes",
+        "keep",
         "scoring",
     ):
         if getattr(args, name) is not None:
@@ -149,7 +161,7 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         check_text(args.question, "question")
     if engine is None:  # loaded after the file is known to be readable
         engine = InfiniRetri.from_pretrained(
-            args.model, dtype=args.dtype, device=args.device, **_options(args)
+            args.model, dtype=args.dtype, device=args.device, ranker=args.ranker, **_options(args)
         )
     if args.command == "bench":
         from .bench.cli import run

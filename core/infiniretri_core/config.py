@@ -28,6 +28,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "passes": 1,
         "match_weight": 0.0,
         "writer_order": "document",
+        "keep": "step",
     },
     "recommended": {
         "heads": None,
@@ -36,6 +37,17 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "passes": 2,
         "match_weight": 0.5,
         "writer_order": "score",
+        "keep": "step",
+    },
+    "focused": {
+        "heads": "auto",
+        "null_question": "N/A",
+        "link_head": None,
+        "passes": 1,
+        "match_weight": 0.0,
+        "writer_order": "document",
+        "keep": "best",
+        "top_k": 1000,
     },
 }
 """``scoring=`` presets: the options each sets (an option given with it overrides it).
@@ -49,7 +61,10 @@ prior at 0.5: at 1 or 2 it cost a reverse two-hop case its answer (the prior lif
 bridge's look-alike words above the link; dev seeds, ``docs/benchmarks.md``). Not the
 default: on the real
 questions' dev half it kept slightly fewer gold sentences than ``"paper"`` and ranked them
-lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20)."""
+lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20).
+``"focused"``: the query-focused head chosen per model on real questions (``heads="auto"``),
+the cache kept by each sentence's best score, ~1,000 tokens of it; the read of the cascade
+(``ranker=``), whose ranker orders that cache (``docs/engine.md``)."""
 
 DEFAULT_SCORING = "paper"
 """The preset whose values the fields below default to (checked by a test)."""

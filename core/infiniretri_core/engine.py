@@ -10,13 +10,14 @@ from typing import Any
 import torch
 
 from . import families, models, probe, scoring
-from .cancel import CancelToken, check, resolve
+from .cancel import CancelToken, check, poll, resolve
 from .config import InfiniRetriConfig
 from .document import DocumentInput, PreparedDocument, check_questions, check_text, prepare
 from .engine_options import EngineOptions
 from .memory import PeakRss
 from .prompt import PromptParts, prompt_parts, reading_parts
 from .reading import ProgressCallback, Reader, ReadSettings, ReadState
+from .rerank import RANKER_OPTIONS, rerank_states
 from .scoring import Scorer
 from .stream import AnswerStream, pieces
 from .tokens import encode_one
@@ -30,6 +31,8 @@ class InfiniRetri:
     One engine may be shared by threads: model calls are serialized by a lock, and no state
     is carried from one call to the next. ``scorer`` replaces the scorer the options choose
     by one's own (:class:`scoring.Scorer`); the terms (link, exact match) still apply.
+    ``ranker`` (an engine built with :data:`rerank.RANKER_OPTIONS`) ranks each read's final
+    cache again, all of it in one forward: a cascade, when its model is the stronger one.
     """
 
     def __init__(
@@ -39,10 +42,11 @@ class InfiniRetri:
         config: InfiniRetriConfig | None = None,
         *,
         scorer: Scorer | None = None,
+        ranker: InfiniRetri | None = None,
         **options: Any,
     ) -> None:
         cfg = (config or InfiniRetriConfig()).replace(**options)
-        self._build(EngineOptions(model, tokenizer, cfg, scorer))
+        self._build(EngineOptions(model, tokenizer, cfg, scorer, ranker=ranker))
 
     def _build(self, options: EngineOptions) -> None:
         self.config = cfg = options.config
@@ -57,11 +61,10 @@ class InfiniRetri:
         self.pipeline = scoring.build(
             cfg, self.layer, self.link_head, options.scorer, resolved.heads
         )
-        settings = ReadSettings(
-            cfg.chunk_size, cfg.top_k, cfg.max_cache_tokens, cfg.passes, cfg.keep
-        )
+        settings = ReadSettings.from_config(cfg)
         self._reader = Reader(model, tokenizer, self.lock, self.pipeline, settings)
         self._stop_ids = families.stop_token_ids(tokenizer, model)
+        self.ranker: InfiniRetri | None = options.ranker
 
     def options(self) -> EngineOptions:
         """Everything this engine was built from, its layer and link head resolved: change
@@ -80,8 +83,9 @@ class InfiniRetri:
     def from_portable(cls, data: Mapping[str, Any]) -> InfiniRetri:
         """The engine a worker process loads from :meth:`EngineOptions.portable` data: the
         same weights (by name), device, dtype, options, scorer, layer and link head."""
+        ranker = cls.from_portable(data["ranker"]) if data.get("ranker") else None
         lm, tokenizer = models.load(data["model"], dtype=data["dtype"], device=data["device"])
-        return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer))
+        return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer, ranker))
 
     @classmethod
     def from_pretrained(
@@ -93,6 +97,7 @@ class InfiniRetri:
         device: str | torch.device | None = "auto",
         config: InfiniRetriConfig | None = None,
         scorer: Scorer | None = None,
+        ranker: str | InfiniRetri | None = None,
         **options: Any,
     ) -> InfiniRetri:
         """Load a model (``None``: the embedded SmolLM2-135M-Instruct, offline) and wrap it.
@@ -101,12 +106,15 @@ class InfiniRetri:
         picks the fastest faithful dtype there (see :func:`models.default_dtype`).
 
         ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
+        ``ranker``: a model name or path loaded as the cascade's ranker (or an engine).
         """
         config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
+        if isinstance(ranker, str):
+            ranker = cls.from_pretrained(ranker, dtype=dtype, device=device, **RANKER_OPTIONS)
         lm, tokenizer = models.load(
             model, dtype=dtype, trust_remote_code=trust_remote_code, device=device
         )
-        return cls(lm, tokenizer, config, scorer=scorer)
+        return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker)
 
     def __repr__(self) -> str:
         name = families.model_name(self.model) or type(self.model).__name__
@@ -200,6 +208,8 @@ class InfiniRetri:
         with PeakRss() as memory:
             doc = self.prepare(document)
             states = self._reader.read(doc, parts, extra, progress, cancel)
+            if self.ranker is not None:
+                rerank_states(self.ranker, states, questions)
         for state in states:
             state.memory = memory
         return states
@@ -236,7 +246,7 @@ class InfiniRetri:
         for state, question in zip(states, questions, strict=True):
             check(token)
             draft, input_ids = self._writer_input(state, document, question)
-            text = self._generate(input_ids, max_new_tokens, None, _is_set(token))
+            text = self._generate(input_ids, max_new_tokens, None, poll(token))
             check(token)
             answers.append(replace(draft, text=clean(text)))
         return answers
@@ -274,7 +284,7 @@ class InfiniRetri:
         yield from pieces(
             self.tokenizer,
             lambda streamer, stop: self._generate(input_ids, max_new_tokens, streamer, stop),
-            _is_set(token),
+            poll(token),
             texts,
         )
         check(token)
@@ -336,7 +346,3 @@ class InfiniRetri:
                 streamer,
                 should_stop,
             )
-
-
-def _is_set(token: CancelToken | None) -> Any:
-    return token.is_set if token is not None else None

@@ -38,6 +38,8 @@ class EngineOptions:
     """The resolved link head; given, it stands for ``config.link_head`` (no calibration)."""
     heads: tuple[tuple[int, int], ...] | None = None
     """The resolved heads (``heads="auto"`` calibrated); given, no calibration."""
+    ranker: Any = None
+    """The cascade's ranker, an engine of its own (``InfiniRetri(..., ranker=...)``)."""
     lock: threading.RLock | None = field(default=None, compare=False, repr=False)
     """The lock around the model's calls, shared by every engine built on the same model."""
 
@@ -92,11 +94,15 @@ class EngineOptions:
             "link_head": self.link_head,
             "heads": None if self.heads is None else [list(h) for h in self.heads],
             "scorer": None if self.scorer is None else _pickled(self.scorer),
+            "ranker": None if self.ranker is None else self.ranker.options().portable(),
         }
 
     @classmethod
-    def from_portable(cls, data: Mapping[str, Any], model: Any, tokenizer: Any) -> EngineOptions:
-        """The options :meth:`portable` wrote, over the ``model`` and ``tokenizer`` it names."""
+    def from_portable(
+        cls, data: Mapping[str, Any], model: Any, tokenizer: Any, ranker: Any = None
+    ) -> EngineOptions:
+        """The options :meth:`portable` wrote, over the ``model`` and ``tokenizer`` it names
+        (and the ``ranker`` built from its ``"ranker"`` entry)."""
         scorer = data.get("scorer")
         return cls(
             model,
@@ -106,6 +112,7 @@ class EngineOptions:
             data.get("layer"),
             data.get("link_head"),
             None if data.get("heads") is None else tuple(tuple(h) for h in data["heads"]),
+            ranker,
         )
 
 

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
 
     records = load_records(args.input, args.questions, args.glob)
     options.pop("max_new_tokens", None)  # a batch setting, not an engine option here
+    if args.ranker:  # loaded by name in every worker, as the model is
+        options["ranker"] = args.ranker
     settings = BatchSettings(args.questions_per_reading, args.max_new_tokens)
     ray = None
     if args.ray or args.ray_address:

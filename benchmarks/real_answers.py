@@ -1,0 +1,69 @@
+"""Answers with the same writer from the same budget: the cascade's ranking of its cache
+against MiniLM RAG's ranking of the whole document.
+
+For each case of a ``real_keep.py --dump`` file and its ``rerank_cache.py`` rows (which carry
+the ranker's order), the embedded model writes an answer (greedy, ``--max-new-tokens``) from
+the best sentences within ``--budget`` tokens of each ranking, in document order, as the
+engine's writer reads them; an answer scores 1 if it holds one of the expected answers.
+
+    python benchmarks/real_answers.py /tmp/kept.jsonl /tmp/reranked.txt --budget 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+
+import numpy as np
+from infiniretri_core import InfiniRetri
+from infiniretri_core.bench.peers import make
+from infiniretri_core.bench.peers.units import units
+from infiniretri_core.bench.realqa import real_cases
+
+
+def within(order: Sequence[int], tokens: Sequence[int], budget: int) -> list[int]:
+    """The best of ``order`` that fit ``budget`` (greedy, skipping what does not fit), in
+    document order."""
+    chosen, total = [], 0
+    for i in order:
+        if total + tokens[i] <= budget:
+            chosen.append(int(i))
+            total += tokens[i]
+    return sorted(chosen)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dump")
+    ap.add_argument("reranked")
+    ap.add_argument("--budget", type=int, default=400)
+    ap.add_argument("--max-new-tokens", type=int, default=30)
+    args = ap.parse_args(argv)
+    writer = InfiniRetri.from_pretrained()
+    rag = make("rag", writer)
+    cases = {c.name: c for c in real_cases("all")}  # type: ignore[arg-type]
+    with open(args.dump) as f:
+        kept = {r["case"]: r for r in map(json.loads, f)}
+    with open(args.reranked) as f:
+        orders = {r["case"]: r.get("order", []) for r in map(json.loads, f) if "case" in r}
+    totals = {"ours": 0.0, "rag": 0.0}
+    for name, order in orders.items():
+        case, cache = cases[name], kept[name]
+        ours = [cache["texts"][i] for i in within(order, cache["tokens"], args.budget)]
+        u = units(writer, case.document)
+        ranked = np.argsort(-rag.scores(u.texts, case.question), kind="stable")
+        theirs = [u.texts[i] for i in within(ranked, [int(t) for t in u.tokens], args.budget)]
+        row = {"case": name}
+        for system, texts in (("ours", ours), ("rag", theirs)):
+            answer = writer.write(" ".join(texts), case.question, args.max_new_tokens)
+            row[system] = case.score(answer)
+            row[f"{system} answer"] = answer
+            totals[system] += row[system]
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    print(json.dumps({k: v / max(len(orders), 1) for k, v in totals.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

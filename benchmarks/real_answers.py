@@ -3,8 +3,9 @@ against MiniLM RAG's ranking of the whole document.
 
 For each case of a ``real_keep.py --dump`` file and its ``rerank_cache.py`` rows (which carry
 the ranker's order), the embedded model writes an answer (greedy, ``--max-new-tokens``) from
-the best sentences within ``--budget`` tokens of each ranking, in document order, as the
-engine's writer reads them; an answer scores 1 if it holds one of the expected answers.
+the best sentences within ``--budget`` tokens of each ranking, in document order, chosen by
+the engine's own writer policy (``writer.writer_sentences``); an answer scores 1 if it holds
+one of the expected answers.
 
     python benchmarks/real_answers.py /tmp/kept.jsonl /tmp/reranked.txt --budget 400
 """
@@ -20,17 +21,10 @@ from infiniretri_core import InfiniRetri
 from infiniretri_core.bench.peers import make
 from infiniretri_core.bench.peers.units import units
 from infiniretri_core.bench.realqa import real_cases
+from infiniretri_core.writer import writer_sentences
 
-
-def within(order: Sequence[int], tokens: Sequence[int], budget: int) -> list[int]:
-    """The best of ``order`` that fit ``budget`` (greedy, skipping what does not fit), in
-    document order."""
-    chosen, total = [], 0
-    for i in order:
-        if total + tokens[i] <= budget:
-            chosen.append(int(i))
-            total += tokens[i]
-    return sorted(chosen)
+DOC = "document"
+"""The writer reads its sentences in document order (the engine's default)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,12 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with open(args.reranked) as f:
         orders = {r["case"]: r.get("order", []) for r in map(json.loads, f) if "case" in r}
     totals = {"ours": 0.0, "rag": 0.0}
+    budget = args.budget
     for name, order in orders.items():
         case, cache = cases[name], kept[name]
-        ours = [cache["texts"][i] for i in within(order, cache["tokens"], args.budget)]
+        rank = np.empty(len(order))
+        rank[order] = -np.arange(len(order))  # the ranker's order as scores, best highest
+        ours = [cache["texts"][i] for i in writer_sentences(cache["tokens"], rank, budget, DOC)]
         u = units(writer, case.document)
-        ranked = np.argsort(-rag.scores(u.texts, case.question), kind="stable")
-        theirs = [u.texts[i] for i in within(ranked, [int(t) for t in u.tokens], args.budget)]
+        rag_scores = rag.scores(u.texts, case.question)
+        theirs = [u.texts[i] for i in writer_sentences(u.tokens, rag_scores, budget, DOC)]
         row = {"case": name}
         for system, texts in (("ours", ours), ("rag", theirs)):
             answer = writer.write(" ".join(texts), case.question, args.max_new_tokens)

@@ -109,11 +109,10 @@ class InfiniRetri:
         ``ranker``: a model name or path loaded as the cascade's ranker (or an engine).
         """
         config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
-        if isinstance(ranker, str):
-            ranker = cls.from_pretrained(ranker, dtype=dtype, device=device, **RANKER_OPTIONS)
-        lm, tokenizer = models.load(
-            model, dtype=dtype, trust_remote_code=trust_remote_code, device=device
-        )
+        load: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust_remote_code, device=device)
+        if isinstance(ranker, str):  # loaded as the reader is
+            ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS)
+        lm, tokenizer = models.load(model, **load)
         return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker)
 
     def __repr__(self) -> str:

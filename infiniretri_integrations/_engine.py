@@ -6,10 +6,12 @@ is not handed an engine shares this one instead of loading its own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
 from infiniretri_core import InfiniRetri
+from infiniretri_core.local_writer import WRITER_OPTIONS
 
 
 @functools.lru_cache(maxsize=4)
@@ -20,3 +22,29 @@ def shared_engine(model: str | None = None, **options: Any) -> InfiniRetri:
     ``device`` / ``trust_remote_code``; they must be hashable.
     """
     return InfiniRetri.from_pretrained(model, **options)
+
+
+@functools.lru_cache(maxsize=4)
+def shared_writer(model: str) -> InfiniRetri:
+    """The writer engine for ``model`` (a name, folder or .gguf), loaded once per process."""
+    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS)
+
+
+def tailored(engine: InfiniRetri, writer: str | None = None, **changes: Any) -> InfiniRetri:
+    """``engine`` with a local writer named ``writer`` and config ``changes`` that are not
+    ``None`` (the writer's budget and order): ``engine`` itself when nothing changes, else
+    an engine built from its options (nothing read or calibrated again), made once."""
+    given = tuple(sorted((k, v) for k, v in changes.items() if v is not None))
+    if writer is None and not given:
+        return engine
+    return _tailored(engine, writer, given)
+
+
+@functools.lru_cache(maxsize=16)
+def _tailored(
+    engine: InfiniRetri, writer: str | None, changes: tuple[tuple[str, Any], ...]
+) -> InfiniRetri:
+    options = engine.options().replace(**dict(changes))
+    if writer is not None:
+        options = dataclasses.replace(options, writer=shared_writer(writer))
+    return InfiniRetri.from_options(options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import transformers
 from infiniretri_core import InfiniRetri
 
 from infiniretri_integrations._engine import shared_engine
@@ -54,3 +55,21 @@ def long_answer() -> tuple[str, str]:
     colours = ["red", "blue", "green", "black", "white", "yellow"] * 5
     text = " ".join(f"Item {i} of the inventory is a {c} box." for i, c in enumerate(colours))
     return text, "List every item of the inventory with its colour, one per line."
+
+
+@pytest.fixture(scope="session")
+def looping(tokenizer):  # type: ignore[no-untyped-def]
+    """A tiny random Llama over the embedded tokenizer, with no end of turn: decoding
+    greedily, it falls into a loop (a writer for the stop rule and for ``writer=``)."""
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+    )
+    model = transformers.LlamaForCausalLM(config).eval()
+    model.generation_config.eos_token_id = None
+    return model

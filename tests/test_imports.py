@@ -270,7 +270,7 @@ LAYERS = {
     "scoring": ["scoring"],
     "config": ["config"],
     "reading": ["reading", "calibration"],
-    "writer": ["writer", "stream", "model_choice", "rerank"],
+    "writer": ["writer", "answer_guard", "local_writer", "stream", "model_choice", "rerank"],
     "engine": ["engine", "engine_options", "__init__"],
     "doors": ["cli", "batch", "bench"],
 }

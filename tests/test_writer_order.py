@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import torch
 from infiniretri_core import ConfigError, InfiniRetri, InfiniRetriConfig, haystack
+from infiniretri_core.local_writer import LocalWriter
 
 
 @pytest.mark.parametrize("value", ["best", "", None, 1, "Score"])
@@ -29,11 +30,11 @@ def _writer_text(
     )
     seen: list[torch.Tensor] = []
 
-    def spy(self: InfiniRetri, input_ids: torch.Tensor, *args: Any, **kw: Any) -> str:
+    def spy(self: LocalWriter, input_ids: torch.Tensor, *args: Any, **kw: Any) -> str:
         seen.append(input_ids)
         return ""
 
-    monkeypatch.setattr(InfiniRetri, "_generate", spy)
+    monkeypatch.setattr(LocalWriter, "generate", spy)
     document = haystack.build(engine.tokenizer, 2_000, 0.3)
     ans = eng.answer(document, haystack.QUESTION)
     text = engine.tokenizer.decode(seen[0][0].tolist())

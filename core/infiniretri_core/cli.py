@@ -102,6 +102,11 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         help="beyond the paper: a second model (name, folder or .gguf) that ranks what the "
         "read kept, all of it in one forward (a cascade)",
     )
+    sp.add_argument(
+        "--writer",
+        help="a model (name, folder or .gguf) that writes the answer from what the reader "
+        "kept and budgeted (default: the reader's model)",
+    )
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -161,7 +166,12 @@ def _run(args: argparse.Namespace, engine: Any = None) -> int:
         check_text(args.question, "question")
     if engine is None:  # loaded after the file is known to be readable
         engine = InfiniRetri.from_pretrained(
-            args.model, dtype=args.dtype, device=args.device, ranker=args.ranker, **_options(args)
+            args.model,
+            dtype=args.dtype,
+            device=args.device,
+            ranker=args.ranker,
+            writer=args.writer,
+            **_options(args),
         )
     if args.command == "bench":
         from .bench.cli import run

@@ -111,6 +111,10 @@ class InfiniRetriConfig:
     writer copies from the sentence nearest the question more often)."""
     max_new_tokens: int = 128
     """Greedy decoding length of the answer."""
+    repeat_guard: int | None = 16
+    """Beyond the paper: the answer ends where it starts to repeat itself (a run of this
+    many tokens, or a sentence, written again), a small writer's habit under greedy decoding.
+    No token choice is changed. ``None``: no guard."""
     max_document_tokens: int | None = None
     """Refuse longer documents with :class:`DocumentTooLong` (tokenizing stops at the limit),
     a guard for servers that take documents from users. ``None``: no limit."""
@@ -168,6 +172,8 @@ class InfiniRetriConfig:
             _check_int("max_document_tokens", self.max_document_tokens, 1)
         if self.answer_max_tokens is not None:
             _check_int("answer_max_tokens", self.answer_max_tokens, 1)
+        if self.repeat_guard is not None:
+            _check_int("repeat_guard", self.repeat_guard, 2)
         if not isinstance(self.use_question_weight, bool):
             raise ConfigError(
                 f"use_question_weight must be a bool, got {self.use_question_weight!r}"

@@ -14,15 +14,15 @@ from .cancel import CancelToken, check, poll, resolve
 from .config import InfiniRetriConfig
 from .document import DocumentInput, PreparedDocument, check_questions, check_text, prepare
 from .engine_options import EngineOptions
+from .local_writer import WRITER_OPTIONS, LocalWriter
 from .memory import PeakRss
-from .prompt import PromptParts, prompt_parts, reading_parts
+from .prompt import PromptParts, reading_parts
 from .reading import ProgressCallback, Reader, ReadSettings, ReadState
 from .rerank import RANKER_OPTIONS, rerank_states
 from .scoring import Scorer
 from .stream import AnswerStream, pieces
-from .tokens import encode_one
-from .types import Answer, Evidence, Selection
-from .writer import clean, generate, writer_sentences
+from .types import Answer, Evidence, Selection, join_evidence
+from .writer import clean, writer_sentences
 
 
 class InfiniRetri:
@@ -33,6 +33,8 @@ class InfiniRetri:
     by one's own (:class:`scoring.Scorer`); the terms (link, exact match) still apply.
     ``ranker`` (an engine built with :data:`rerank.RANKER_OPTIONS`) ranks each read's final
     cache again, all of it in one forward: a cascade, when its model is the stronger one.
+    ``writer`` (an engine) answers with its model from the evidence this one kept and
+    budgeted, given as text; ``None``: this engine's model writes.
     """
 
     def __init__(
@@ -43,10 +45,11 @@ class InfiniRetri:
         *,
         scorer: Scorer | None = None,
         ranker: InfiniRetri | None = None,
+        writer: InfiniRetri | None = None,
         **options: Any,
     ) -> None:
         cfg = (config or InfiniRetriConfig()).replace(**options)
-        self._build(EngineOptions(model, tokenizer, cfg, scorer, ranker=ranker))
+        self._build(EngineOptions(model, tokenizer, cfg, scorer, ranker=ranker, writer=writer))
 
     def _build(self, options: EngineOptions) -> None:
         self.config = cfg = options.config
@@ -63,8 +66,10 @@ class InfiniRetri:
         )
         settings = ReadSettings.from_config(cfg)
         self._reader = Reader(model, tokenizer, self.lock, self.pipeline, settings)
-        self._stop_ids = families.stop_token_ids(tokenizer, model)
         self.ranker: InfiniRetri | None = options.ranker
+        self.writer: InfiniRetri | None = options.writer
+        host = options.writer or self
+        self._writing = LocalWriter.of(host.model, host.tokenizer, host.lock, cfg.repeat_guard)
 
     def options(self) -> EngineOptions:
         """Everything this engine was built from, its layer and link head resolved: change
@@ -84,8 +89,10 @@ class InfiniRetri:
         """The engine a worker process loads from :meth:`EngineOptions.portable` data: the
         same weights (by name), device, dtype, options, scorer, layer and link head."""
         ranker = cls.from_portable(data["ranker"]) if data.get("ranker") else None
+        written = data.get("writer")
+        writer = ranker if written == "ranker" else cls.from_portable(written) if written else None
         lm, tokenizer = models.load(data["model"], dtype=data["dtype"], device=data["device"])
-        return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer, ranker))
+        return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer, ranker, writer))
 
     @classmethod
     def from_pretrained(
@@ -98,6 +105,7 @@ class InfiniRetri:
         config: InfiniRetriConfig | None = None,
         scorer: Scorer | None = None,
         ranker: str | InfiniRetri | None = None,
+        writer: str | InfiniRetri | None = None,
         **options: Any,
     ) -> InfiniRetri:
         """Load a model (``None``: the embedded SmolLM2-135M-Instruct, offline) and wrap it.
@@ -107,13 +115,19 @@ class InfiniRetri:
 
         ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
         ``ranker``: a model name or path loaded as the cascade's ranker (or an engine).
+        ``writer``: a model name or path loaded to write the answers (or an engine); the
+        ranker's model when it names the same one (loaded once).
         """
         config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
         load: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust_remote_code, device=device)
+        ranker_name = ranker
         if isinstance(ranker, str):  # loaded as the reader is
             ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS)
+        if isinstance(writer, str):
+            same = writer == ranker_name
+            writer = ranker if same else cls.from_pretrained(writer, **load, **WRITER_OPTIONS)
         lm, tokenizer = models.load(model, **load)
-        return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker)
+        return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker, writer=writer)
 
     def __repr__(self) -> str:
         name = families.model_name(self.model) or type(self.model).__name__
@@ -245,7 +259,8 @@ class InfiniRetri:
         for state, question in zip(states, questions, strict=True):
             check(token)
             draft, input_ids = self._writer_input(state, document, question)
-            text = self._generate(input_ids, max_new_tokens, None, poll(token))
+            guard = self._writing.guard(input_ids, poll(token))
+            text = self._writing.generate(input_ids, self._new_tokens(max_new_tokens), guard)
             check(token)
             answers.append(replace(draft, text=clean(text)))
         return answers
@@ -280,12 +295,11 @@ class InfiniRetri:
         draft, input_ids = self._writer_input(state, document, question)
         yield draft.selection
         texts: list[str] = []
-        yield from pieces(
-            self.tokenizer,
-            lambda streamer, stop: self._generate(input_ids, max_new_tokens, streamer, stop),
-            poll(token),
-            texts,
-        )
+        guard = self._writing.guard(input_ids)
+        streamer = self._writing.streamer(guard)
+        n = self._new_tokens(max_new_tokens)
+        generate = lambda: self._writing.generate(input_ids, n, guard, streamer)  # noqa: E731
+        yield from pieces(streamer, generate, poll(token), texts)
         check(token)
         yield replace(draft, text=clean(texts[0]))
 
@@ -294,16 +308,15 @@ class InfiniRetri:
         prompt and greedy decoding: the writer other retrievers are compared with."""
         check_text(question, "question")
         check_text(context, "context", allow_empty=True)
-        parts = prompt_parts(self.tokenizer, self.config.prompt_template, question)
-        input_ids, _, _ = parts.build(encode_one(self.tokenizer, context))
-        return clean(self._generate(input_ids, max_new_tokens))
+        input_ids, _ = self._writing.input_ids(self.config.prompt_template, question, context)
+        return clean(self._writing.generate(input_ids, self._new_tokens(max_new_tokens)))
 
-    def answer_prompt(self, selection: Selection, question: str) -> str:
-        """The prompt text a separate writer (any LLM) should answer from."""
+    def answer_prompt(self, evidence: Selection | Sequence[Evidence], question: str) -> str:
+        """The prompt text a separate writer (any LLM) should answer from: a selection's whole
+        cache, or the evidence given (the budget of :meth:`select_for_writer`), in its order."""
         check_text(question, "question")
-        return self.config.prompt_template.format(
-            context=selection.context, question=question.strip()
-        )
+        context = evidence.context if isinstance(evidence, Selection) else join_evidence(evidence)
+        return self.config.prompt_template.format(context=context, question=question.strip())
 
     def _writer_positions(self, state: ReadState) -> list[int]:
         cfg = self.config
@@ -319,29 +332,18 @@ class InfiniRetri:
     def _writer_input(
         self, state: ReadState, document: DocumentInput, question: str
     ) -> tuple[Answer, torch.Tensor]:
-        """The answer to fill in (selection, writer's evidence) and the writer's input ids."""
-        writer = [state.cache[i] for i in self._writer_positions(state)]
-        tokens = state.doc.tokens(writer)
-        input_ids, _, _ = state.parts.build(tokens)
+        """The answer to fill in (selection, writer's evidence) and the writer's input ids:
+        the reader's own token ids when it writes, else the evidence as text."""
+        positions = self._writer_positions(state)
         selection = self._selection(state, document, question)
-        seen = set(writer)
-        evidence = [e for e in selection.evidence if e.sentence in seen]
-        return Answer("", selection.evidence, selection, len(tokens), evidence), input_ids
+        if self.writer is None:
+            tokens = state.doc.tokens([state.cache[i] for i in positions])
+            input_ids, size = state.parts.build(tokens)[0], len(tokens)
+        else:
+            text = join_evidence([selection.evidence[i] for i in positions])
+            input_ids, size = self._writing.input_ids(self.config.prompt_template, question, text)
+        evidence = [selection.evidence[i] for i in sorted(positions)]
+        return Answer("", selection.evidence, selection, size, evidence), input_ids
 
-    def _generate(
-        self,
-        input_ids: torch.Tensor,
-        max_new_tokens: int | None,
-        streamer: Any = None,
-        should_stop: Any = None,
-    ) -> str:
-        with self.lock:
-            return generate(
-                self.model,
-                self.tokenizer,
-                input_ids,
-                max_new_tokens or self.config.max_new_tokens,
-                self._stop_ids,
-                streamer,
-                should_stop,
-            )
+    def _new_tokens(self, max_new_tokens: int | None) -> int:
+        return max_new_tokens or self.config.max_new_tokens

@@ -40,6 +40,8 @@ class EngineOptions:
     """The resolved heads (``heads="auto"`` calibrated); given, no calibration."""
     ranker: Any = None
     """The cascade's ranker, an engine of its own (``InfiniRetri(..., ranker=...)``)."""
+    writer: Any = None
+    """The engine whose model writes the answers (``InfiniRetri(..., writer=...)``)."""
     lock: threading.RLock | None = field(default=None, compare=False, repr=False)
     """The lock around the model's calls, shared by every engine built on the same model."""
 
@@ -95,14 +97,20 @@ class EngineOptions:
             "heads": None if self.heads is None else [list(h) for h in self.heads],
             "scorer": None if self.scorer is None else _pickled(self.scorer),
             "ranker": None if self.ranker is None else self.ranker.options().portable(),
+            "writer": _portable_writer(self.writer, self.ranker),
         }
 
     @classmethod
     def from_portable(
-        cls, data: Mapping[str, Any], model: Any, tokenizer: Any, ranker: Any = None
+        cls,
+        data: Mapping[str, Any],
+        model: Any,
+        tokenizer: Any,
+        ranker: Any = None,
+        writer: Any = None,
     ) -> EngineOptions:
         """The options :meth:`portable` wrote, over the ``model`` and ``tokenizer`` it names
-        (and the ``ranker`` built from its ``"ranker"`` entry)."""
+        (and the ``ranker`` and ``writer`` built from its entries)."""
         scorer = data.get("scorer")
         return cls(
             model,
@@ -113,7 +121,15 @@ class EngineOptions:
             data.get("link_head"),
             None if data.get("heads") is None else tuple(tuple(h) for h in data["heads"]),
             ranker,
+            writer,
         )
+
+
+def _portable_writer(writer: Any, ranker: Any) -> Any:
+    """The writer's portable options; ``"ranker"`` when it is the ranker (loaded once)."""
+    if writer is None:
+        return None
+    return "ranker" if writer is ranker else writer.options().portable()
 
 
 def _pickled(scorer: Scorer) -> str:

@@ -199,6 +199,11 @@ def render_chat(tokenizer: Any, user: str) -> str:
     return (bos or "") + user
 
 
+def lacks_end_of_turn(tokenizer: Any) -> bool:
+    """A base model (no chat template) has no end of turn to stop its answer at."""
+    return not getattr(tokenizer, "chat_template", None)
+
+
 def stop_token_ids(tokenizer: Any, model: Any) -> list[int]:
     """End-of-turn ids: the generation config's, plus the tokenizer's eos."""
     ids: list[int] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
+from .answer_guard import GuardedStreamer
 from .types import Answer, Selection
 
 
@@ -43,25 +43,25 @@ class AnswerStream(Iterator[str]):
 
 
 def pieces(
-    tokenizer: Any,
-    generate: Callable[[Any, Callable[[], bool]], str],
+    streamer: GuardedStreamer,
+    generate: Callable[[], str],
     cancelled: Callable[[], bool] | None,
     texts: list[str],
 ) -> Iterator[str]:
-    """The text pieces of ``generate(streamer, should_stop)`` run on a worker thread; the
-    whole text is appended to ``texts`` once it ends."""
-    from transformers import TextIteratorStreamer
-
-    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    """The text pieces ``streamer`` receives while ``generate()`` runs on a worker thread;
+    the whole text is appended to ``texts`` once it ends. Generation stops at its next token
+    when the consumer stops early or ``cancelled()``."""
     errors: list[BaseException] = []
     abandoned = threading.Event()
 
     def stop() -> bool:
         return abandoned.is_set() or (cancelled is not None and cancelled())
 
+    streamer.guard.should_stop = stop
+
     def run() -> None:
         try:
-            texts.append(generate(streamer, stop))
+            texts.append(generate())
         except BaseException as exc:  # surfaced to the consumer below
             errors.append(exc)
             streamer.end()

@@ -39,6 +39,17 @@ class Evidence:
     """Index of the part the sentence comes from (0 for a single string)."""
 
 
+def join_evidence(evidence: Sequence[Evidence]) -> str:
+    """Evidence as one text, in the order given: sentences of one part joined by a space,
+    of different parts by a paragraph break."""
+    pieces: list[str] = []
+    for i, e in enumerate(evidence):
+        if i:
+            pieces.append(PART_SEPARATOR if e.source != evidence[i - 1].source else " ")
+        pieces.append(e.text)
+    return "".join(pieces)
+
+
 @dataclass(frozen=True)
 class Progress:
     """Reported after every chunk; ``chunk`` counts from 1."""
@@ -80,12 +91,7 @@ class Selection:
 
         Sentences of one part are joined by a space, parts by a paragraph break.
         """
-        pieces: list[str] = []
-        for i, e in enumerate(self.evidence):
-            if i:
-                pieces.append(PART_SEPARATOR if e.source != self.evidence[i - 1].source else " ")
-            pieces.append(e.text)
-        return "".join(pieces)
+        return join_evidence(self.evidence)
 
     def as_dict(self) -> dict[str, Any]:
         """The evidence and reading figures as plain data (JSON output, LLM metadata)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from infiniretri_core import Evidence, InfiniRetri, InputError
 from langchain_core.callbacks import (
@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic needs it for schemas on Python < 3.12
 
 from .._engine import shared_engine
-from ._answering import Job
+from ._answering import Job, job_for
 from ._documents import as_sources, evidence_documents
 from ._events import async_progress_reporter, progress_reporter
 
@@ -51,8 +51,13 @@ class InfiniRetriQA(RunnableSerializable[QAInput, Any]):
 
     engine: InfiniRetri = Field(default_factory=shared_engine, exclude=True)
     """The reader (default: the embedded model, shared in the process)."""
-    writer: BaseLanguageModel | None = None
-    """Writes the answer from the kept sentences; ``None``: the reader's own model."""
+    writer: BaseLanguageModel | str | None = None
+    """Writes the answer: a LangChain LLM or chat model, a local model by name or path (e.g.
+    ``"qwen2.5-coder-1.5b"``, loaded once per process), or ``None``: the engine's writer."""
+    answer_max_tokens: int | None = None
+    """The writer's evidence budget in tokens (default: the engine's ``answer_max_tokens``)."""
+    writer_order: Literal["document", "score"] | None = None
+    """The writer's evidence order (default: the engine's ``writer_order``)."""
     return_evidence: bool = False
     max_new_tokens: int | None = None
     """Answer length for the local writer (default: the engine's ``max_new_tokens``)."""
@@ -166,16 +171,9 @@ class InfiniRetriQA(RunnableSerializable[QAInput, Any]):
                 f"got {_describe(input)}"
             )
         sources = as_sources(input["context"])
-        job = Job(
-            self.engine,
-            self.writer,
-            [doc.page_content for doc in sources],
-            input["question"],
-            progress,
-            patch_config(config, callbacks=child),
-            self.max_new_tokens,
-        )
-        return job, sources
+        parts = [doc.page_content for doc in sources]
+        config = patch_config(config, callbacks=child)
+        return job_for(self, parts, input["question"], progress, config), sources
 
     def _output(self, text: str, evidence: list[Evidence], sources: list[Document]) -> Any:
         if not self.return_evidence:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .._engine import shared_engine
 from .._files import read_inside
-from ._answering import Job
+from ._answering import Job, job_for
 from ._documents import evidence_documents
 from ._events import async_progress_reporter, progress_reporter
 
@@ -56,8 +56,13 @@ class InfiniRetriTool(BaseTool):
     handle_tool_error: bool | str | Any = True
 
     engine: InfiniRetri = Field(default_factory=shared_engine, exclude=True)
-    writer: BaseLanguageModel | None = None
-    """Writes the answer from the kept sentences; ``None``: the reader's own model."""
+    writer: BaseLanguageModel | str | None = None
+    """Writes the answer: a LangChain LLM or chat model, a local model by name or path (e.g.
+    ``"qwen2.5-coder-1.5b"``, loaded once per process), or ``None``: the engine's writer."""
+    answer_max_tokens: int | None = None
+    """The writer's evidence budget in tokens (default: the engine's ``answer_max_tokens``)."""
+    writer_order: Literal["document", "score"] | None = None
+    """The writer's evidence order (default: the engine's ``writer_order``)."""
     documents: list[Document] | None = None
     """The document(s) to answer about when the call names neither a path nor a text."""
     root_dir: Path = Field(default_factory=Path.cwd)
@@ -90,16 +95,8 @@ class InfiniRetriTool(BaseTool):
         self, question: str, path: str | None, text: str | None, progress: Any, child: Any
     ) -> tuple[Job, list[Document]]:
         sources = self._sources(path, text)
-        job = Job(
-            self.engine,
-            self.writer,
-            [d.page_content for d in sources],
-            question,
-            progress,
-            {"callbacks": child},
-            self.max_new_tokens,
-        )
-        return job, sources
+        parts = [d.page_content for d in sources]
+        return job_for(self, parts, question, progress, {"callbacks": child}), sources
 
     def _run(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from infiniretri_core import Evidence, InfiniRetri, Selection
 from llama_index.core.base.response.schema import (
@@ -23,7 +23,7 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, QueryType, TextNode
 
-from .._engine import shared_engine
+from .._engine import shared_engine, tailored
 from .._threads import aiterate, to_thread
 from ._nodes import evidence_nodes, node_texts
 from .events import dispatcher, progress_events
@@ -36,8 +36,10 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
     """Answer from nodes of any total length: the local model reads them all as one text.
 
     No embedding model and no context-window packing: the nodes are read chunk by chunk and
-    the model keeps the sentences its attention selects. ``writer`` (any LlamaIndex LLM;
-    default: the local model) writes the answer from them. The response's ``source_nodes``
+    the model keeps the sentences its attention selects. ``writer`` writes the answer from
+    those within the budget (``answer_max_tokens``, ``writer_order``; default: the engine's):
+    any LlamaIndex LLM, a local model by name or path (e.g. ``"qwen2.5-coder-1.5b"``, loaded
+    once per process), or ``None``, the engine's own writer. The response's ``source_nodes``
     are those sentences, each related to its source node (``NodeRelationship.SOURCE``) with
     character offsets into it and a score. When streaming, ``source_nodes`` is filled once
     the reading is done (before the first token).
@@ -46,12 +48,21 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
     def __init__(
         self,
         engine: InfiniRetri | None = None,
-        writer: LLM | None = None,
+        writer: LLM | str | None = None,
         streaming: bool = False,
         max_new_tokens: int | None = None,
         callback_manager: CallbackManager | None = None,
+        answer_max_tokens: int | None = None,
+        writer_order: Literal["document", "score"] | None = None,
     ) -> None:
-        self._engine = engine or shared_engine()
+        local = writer if isinstance(writer, str) else None
+        self._engine = tailored(
+            engine or shared_engine(),
+            local,
+            answer_max_tokens=answer_max_tokens,
+            writer_order=writer_order,
+        )
+        writer = None if isinstance(writer, str) else writer
         self._writer = writer
         self._max_new_tokens = max_new_tokens
         self._local_llm = (
@@ -88,19 +99,17 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
 
     # -- reading and writing ------------------------------------------------------------
 
-    def _select(self, query: str, texts: Sequence[str]) -> Selection:
-        return self._engine.select(list(texts), query, progress_events())
-
-    def _write(self, query: str, selection: Selection) -> str:
-        assert self._writer is not None
-        return self._writer.complete(self._engine.answer_prompt(selection, query)).text.strip()
+    def _select(self, query: str, texts: Sequence[str]) -> tuple[Selection, str]:
+        """The selection, and the prompt of the evidence in the writer's budget and order."""
+        selection, budget = self._engine.select_for_writer(list(texts), query, progress_events())
+        return selection, self._engine.answer_prompt(budget, query)
 
     def _answer(self, query: str, texts: Sequence[str]) -> tuple[str, list[Evidence]]:
         if self._writer is None:
             ans = self._engine.answer(list(texts), query, progress_events(), self._max_new_tokens)
             return ans.text, ans.evidence
-        selection = self._select(query, texts)
-        return self._write(query, selection), selection.evidence
+        selection, prompt = self._select(query, texts)
+        return self._writer.complete(prompt).text.strip(), selection.evidence
 
     def _stream(
         self, query: str, texts: Sequence[str], found: list[NodeWithScore], sources: list[BaseNode]
@@ -119,9 +128,8 @@ class InfiniRetriSynthesizer(BaseSynthesizer):
             if not filled:  # an empty answer
                 _fill(found, pieces.selection, sources)
             return
-        selection = self._select(query, texts)
+        selection, prompt = self._select(query, texts)
         _fill(found, selection, sources)
-        prompt = self._engine.answer_prompt(selection, query)
         for chunk in self._writer.stream_complete(prompt):
             if chunk.delta:
                 yield chunk.delta

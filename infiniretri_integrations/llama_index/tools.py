@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from infiniretri_core import InfiniRetri, InputError
 from llama_index.core import SummaryIndex
@@ -12,7 +13,6 @@ from llama_index.core.llms import LLM
 from llama_index.core.schema import BaseNode, Document, NodeWithScore
 from llama_index.core.tools import FunctionTool, QueryEngineTool
 
-from .._engine import shared_engine
 from .._files import read_inside
 from .llm import InfiniRetriLLM
 from .synthesizer import InfiniRetriSynthesizer
@@ -27,19 +27,28 @@ def long_document_query_engine_tool(
     nodes: Sequence[BaseNode],
     *,
     engine: InfiniRetri | None = None,
-    writer: LLM | None = None,
+    writer: LLM | str | None = None,
     name: str = "long_document_qa",
     description: str | None = None,
     max_new_tokens: int | None = None,
+    answer_max_tokens: int | None = None,
+    writer_order: Literal["document", "score"] | None = None,
 ) -> QueryEngineTool:
     """A ``QueryEngineTool`` over ``nodes`` (Documents or nodes): a ``SummaryIndex`` whose
     query engine hands every node to :class:`InfiniRetriSynthesizer`. No embedding model, no
-    node parsing; the response's ``source_nodes`` are the evidence sentences."""
-    engine = engine or shared_engine()
-    synthesizer = InfiniRetriSynthesizer(engine, writer=writer, max_new_tokens=max_new_tokens)
+    node parsing; the response's ``source_nodes`` are the evidence sentences. ``writer``,
+    ``answer_max_tokens`` and ``writer_order`` are the synthesizer's."""
+    synthesizer = InfiniRetriSynthesizer(
+        engine,
+        writer=writer,
+        max_new_tokens=max_new_tokens,
+        answer_max_tokens=answer_max_tokens,
+        writer_order=writer_order,
+    )
+    llm = writer if isinstance(writer, LLM) else None
     query_engine = SummaryIndex(nodes=list(nodes)).as_query_engine(
         response_synthesizer=synthesizer,
-        llm=writer or InfiniRetriLLM(engine=engine, max_new_tokens=max_new_tokens),
+        llm=llm or InfiniRetriLLM(engine=synthesizer.engine, max_new_tokens=max_new_tokens),
     )
     return QueryEngineTool.from_defaults(
         query_engine, name=name, description=description or DESCRIPTION.format(what="the document")
@@ -49,18 +58,26 @@ def long_document_query_engine_tool(
 def long_document_function_tool(
     *,
     engine: InfiniRetri | None = None,
-    writer: LLM | None = None,
+    writer: LLM | str | None = None,
     root_dir: str | Path | None = None,
     name: str = "long_document_file_qa",
     description: str | None = None,
     max_new_tokens: int | None = None,
+    answer_max_tokens: int | None = None,
+    writer_order: Literal["document", "score"] | None = None,
 ) -> FunctionTool:
     """A ``FunctionTool(question, path | text)``: the agent names a file inside ``root_dir``
     (default: the working directory) or passes a text. The tool output's ``raw_output`` is
-    the LlamaIndex ``Response`` with the evidence as ``source_nodes``."""
-    engine = engine or shared_engine()
+    the LlamaIndex ``Response`` with the evidence as ``source_nodes``. ``writer``,
+    ``answer_max_tokens`` and ``writer_order`` are the synthesizer's."""
     root = Path(root_dir or Path.cwd()).resolve()
-    synthesizer = InfiniRetriSynthesizer(engine, writer=writer, max_new_tokens=max_new_tokens)
+    synthesizer = InfiniRetriSynthesizer(
+        engine,
+        writer=writer,
+        max_new_tokens=max_new_tokens,
+        answer_max_tokens=answer_max_tokens,
+        writer_order=writer_order,
+    )
 
     def nodes_for(path: str | None, text: str | None) -> list[NodeWithScore]:
         if (path is None) == (text is None):

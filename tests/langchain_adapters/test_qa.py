@@ -12,6 +12,7 @@ from langchain_core.language_models.fake_chat_models import ParrotFakeChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
+from infiniretri_integrations._engine import tailored
 from infiniretri_integrations.langchain import PROGRESS_EVENT, InfiniRetriQA
 
 from .conftest import SHORT_FACTS, PagedTextLoader, Recorder, assert_spans, needle_kept
@@ -151,3 +152,32 @@ async def test_an_abandoned_async_stream_frees_the_model(
         return True
 
     assert await asyncio.to_thread(model_free), "the generation went on after the consumer left"
+
+
+def test_an_external_writer_gets_the_budget_in_its_order(
+    engine: InfiniRetri, needle_file: Path
+) -> None:
+    # The parrot writer answers with its prompt: the evidence within the budget, best last.
+    qa = InfiniRetriQA(
+        engine=engine, writer=ParrotFakeChatModel(), answer_max_tokens=48, writer_order="score"
+    )
+    document = needle_file.read_text(encoding="utf-8")
+    prompt = qa.invoke({"question": haystack.QUESTION, "context": document})
+    budgeted = InfiniRetri.from_options(
+        engine.options().replace(answer_max_tokens=48, writer_order="score")
+    )
+    selection, budget = budgeted.select_for_writer([document], haystack.QUESTION)
+    assert prompt == budgeted.answer_prompt(budget, haystack.QUESTION).strip()
+    assert len(budget) < len(selection.evidence)
+    assert sum(len(engine.tokenizer.encode(e.text)) for e in budget) <= 48 + len(budget)
+    assert [e.score for e in budget] == sorted(e.score for e in budget)
+    assert selection.context not in prompt
+
+
+def test_a_local_writer_by_name_writes_the_answer(engine: InfiniRetri) -> None:
+    text, question = SHORT_FACTS[0]
+    qa = InfiniRetriQA(engine=engine, writer="SmolLM2-135M-Instruct", max_new_tokens=20)
+    answer = qa.invoke({"question": question, "context": text})
+    assert "rye" in answer.lower()
+    job_engine = tailored(engine, "SmolLM2-135M-Instruct")  # the one the QA made
+    assert job_engine.writer is not None and job_engine.writer.model is not engine.model

@@ -12,6 +12,7 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeRelationship
 
 from infiniretri_integrations.llama_index import InfiniRetriLLM, InfiniRetriSynthesizer
+from infiniretri_integrations.llama_index._nodes import node_texts
 
 from .conftest import SHORT_FACTS, EventRecorder, assert_evidence, needle_kept, pages
 
@@ -111,3 +112,19 @@ def _scored(node):  # type: ignore[no-untyped-def]
     from llama_index.core.schema import NodeWithScore
 
     return NodeWithScore(node=node)
+
+
+def test_an_external_writer_gets_the_budget_in_its_order(engine: InfiniRetri) -> None:
+    # MockLLM echoes its prompt: the evidence within the budget, the best sentence last.
+    synthesizer = InfiniRetriSynthesizer(
+        engine, writer=MockLLM(), answer_max_tokens=20, writer_order="score"
+    )
+    question = "Where do fishermen catch trout?"
+    response = synthesizer.synthesize(question, [_scored(n) for n in SHORT_FACTS])
+    budgeted = synthesizer.engine
+    assert budgeted.config.answer_max_tokens == 20 and budgeted.config.writer_order == "score"
+    selection, budget = budgeted.select_for_writer(node_texts(SHORT_FACTS), question)
+    assert str(response) == budgeted.answer_prompt(budget, question).strip()
+    assert 0 < len(budget) < len(selection.evidence)
+    assert [e.score for e in budget] == sorted(e.score for e in budget)
+    assert_evidence(response.source_nodes, SHORT_FACTS)

@@ -47,8 +47,9 @@ def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
 
     records = load_records(args.input, args.questions, args.glob)
     options.pop("max_new_tokens", None)  # a batch setting, not an engine option here
-    if args.ranker:  # loaded by name in every worker, as the model is
-        options["ranker"] = args.ranker
+    for name in ("ranker", "writer"):  # loaded by name in every worker, as the model is
+        if getattr(args, name):
+            options[name] = getattr(args, name)
     settings = BatchSettings(args.questions_per_reading, args.max_new_tokens)
     ray = None
     if args.ray or args.ray_address:

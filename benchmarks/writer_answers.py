@@ -31,9 +31,10 @@ def evidence(kept: dict[str, Any], budget: int | None) -> list[str]:
     return [kept["texts"][i] for i in chosen]
 
 
-def load(name: str) -> InfiniRetri:
+def load(name: str, guard: str) -> InfiniRetri:
     model = None if name == "embedded" else name
-    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS)
+    repeat_guard = None if guard == "none" else int(guard)
+    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS, repeat_guard=repeat_guard)
 
 
 def answer(writer: InfiniRetri, texts: list[str], question: str, n: int) -> tuple[str, float]:
@@ -43,7 +44,7 @@ def answer(writer: InfiniRetri, texts: list[str], question: str, n: int) -> tupl
 
 
 def run_writer(name: str, cases: list[Any], kept: dict[str, Any], args: Any) -> dict[str, Any]:
-    writer = load(name)
+    writer = load(name, args.repeat_guard)
     right = given = held = held_right = 0.0
     seconds = []
     for case in cases:
@@ -61,6 +62,7 @@ def run_writer(name: str, cases: list[Any], kept: dict[str, Any], args: Any) -> 
         given += ok if whole else case.score(oracle)
         right += ok
         row = {"writer": name, "case": case.name, "right": ok, "gold in": whole, "answer": text}
+        row["guard"] = args.repeat_guard
         print(json.dumps(row, ensure_ascii=False), flush=True)
     n = len(cases)
     return {
@@ -81,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--writers", default="embedded")
     ap.add_argument("--budget", type=int, help="evidence tokens (default: all kept)")
     ap.add_argument("--max-new-tokens", type=int, default=64)
+    ap.add_argument("--repeat-guard", default="16", help="an int, or none: no guard")
     args = ap.parse_args(argv)
     with open(args.dump) as f:
         kept = {r["case"]: r for r in map(json.loads, f)}

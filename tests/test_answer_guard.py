@@ -88,3 +88,13 @@ def test_a_stream_holds_back_only_what_may_begin_a_repeat() -> None:
     assert repeat_start([1, 2, 3, 1, 2], 4) == 3  # "1 2" ran before: held
     assert repeat_start([1, 2, 3, 1, 2, 3], 3) == 4  # only runs shorter than n are held
     assert repeat_start([1, 2, 1, 2], None) == 4
+
+
+def test_a_concise_right_nih_answer_is_answered_though_word_recall_is_low() -> None:
+    from infiniretri_core import haystack
+
+    concise = "Eat a sandwich and sit in Dolores Park on a sunny day."
+    assert haystack.answers_needle(concise) and haystack.word_recall(concise) < 0.6
+    assert haystack.answers_needle(NIH_ANSWER) and haystack.word_recall(NIH_ANSWER) == 1.0
+    assert not haystack.answers_needle("Sit in Dolores Park.")
+    assert not haystack.answers_needle("Visit the Golden Gate Bridge on a sunny day.")

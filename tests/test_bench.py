@@ -50,6 +50,7 @@ def test_niah_grid_through_the_cli(
         assert c["s_per_1k"] > 0 and c["peak_rss_mb"] > 0
     assert data["mean_score"] == pytest.approx(sum(c["score"] for c in cells) / 4)
     assert data["mean_score"] >= 0.75
+    assert data["answered"] == sum(c["answered"] for c in cells) / 4
     png = (tmp_path / "heatmap.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2_000
 

@@ -56,6 +56,18 @@ def build(
     return hay[:cut] + " " + needle + hay[cut:]
 
 
+ANSWER_WORDS = ("sandwich", "dolores park", "sunny")
+"""What answers :data:`QUESTION`, in the needle's own words, whatever the answer's form."""
+
+
+def answers_needle(answer: str) -> bool:
+    """Whether ``answer`` says what the needle says (all of :data:`ANSWER_WORDS`): a concise
+    right answer ("Eat a sandwich and sit in Dolores Park on a sunny day.") counts, where
+    the authors' :func:`word_recall` gives it 0.58."""
+    low = " ".join(answer.lower().split())
+    return all(word in low for word in ANSWER_WORDS)
+
+
 def word_recall(answer: str, expected: str = NEEDLE) -> float:
     """The authors' NIH score: share of the expected answer's words found in the output."""
     words = set(re.findall(r"\w+", expected.lower()))

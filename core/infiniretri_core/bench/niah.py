@@ -41,6 +41,7 @@ def run_cell(
         "length": length,
         "depth": depth,
         "score": haystack.word_recall(ans.text),
+        "answered": haystack.answers_needle(ans.text),
         "needle_in_cache": any(NEEDLE_MARK in e.text for e in ans.evidence),
         "needle_to_writer": any(NEEDLE_MARK in e.text for e in ans.writer_evidence),
         "tokens_read": ans.selection.tokens_read,
@@ -57,9 +58,15 @@ def run_cell(
 def summarize(cells: list[dict[str, Any]]) -> dict[str, Any]:
     n = len(cells)
     if not n:
-        return {"mean_score": None, "needle_in_cache": None, "mean_s_per_1k": None}
+        return {
+            "mean_score": None,
+            "answered": None,
+            "needle_in_cache": None,
+            "mean_s_per_1k": None,
+        }
     return {
         "mean_score": round(sum(c["score"] for c in cells) / n, 4),
+        "answered": round(sum(c.get("answered", False) for c in cells) / n, 4),
         "needle_in_cache": round(sum(c["needle_in_cache"] for c in cells) / n, 4),
         "mean_s_per_1k": round(sum(c["s_per_1k"] for c in cells) / n, 3),
     }

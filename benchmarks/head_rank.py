@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out")
     ap.add_argument("--keep", default="/tmp/head_rank", help="folder of cached scores")
     args = ap.parse_args(argv)
-    engine = InfiniRetri.from_pretrained(args.model)
+    engine = InfiniRetri.from_pretrained(args.model, writer=None)
 
     def load(split: str) -> Scored:
         """Scores of a split, kept in ``--keep`` between runs (they take minutes)."""

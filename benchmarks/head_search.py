@@ -94,7 +94,7 @@ def main() -> None:
     ap.add_argument("--out", default="results/heads")
     args = ap.parse_args()
     torch.manual_seed(0)
-    engine = InfiniRetri.from_pretrained(layer=15)
+    engine = InfiniRetri.from_pretrained(layer=15, writer=None)
     train = probes(engine, 0, args.train)
     test = probes(engine, args.train, args.test)
     n_layers, n_slots = train[0][0].shape[:2]

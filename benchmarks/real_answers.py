@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--budget", type=int, default=400)
     ap.add_argument("--max-new-tokens", type=int, default=30)
     args = ap.parse_args(argv)
-    writer = InfiniRetri.from_pretrained()
+    writer = InfiniRetri.from_pretrained(writer=None)
     rag = make("rag", writer)
     cases = {c.name: c for c in real_cases("all")}  # type: ignore[arg-type]
     with open(args.dump) as f:

@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--reverse", action="store_true", help="also read reversed, ranks summed")
     args = ap.parse_args(argv)
     options = {**RANKER_OPTIONS, **json.loads(args.options)}
-    ranker = InfiniRetri.from_pretrained(args.model, **options)
+    ranker = InfiniRetri.from_pretrained(args.model, **{"writer": None, **options})
     print(repr(ranker), file=sys.stderr)
     cases = {c.name: c for c in real_cases("all")}  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = []

@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--out", default="results/ruler-recall")
     args = ap.parse_args()
     systems = args.systems.split(",")
-    engine = InfiniRetri.from_pretrained(match_weight=args.match_weight)
+    engine = InfiniRetri.from_pretrained(match_weight=args.match_weight, writer=None)
     peers: dict[str, Any] = {}
     if "bm25" in systems:
         from infiniretri_core.bench.peers.bm25 import BM25

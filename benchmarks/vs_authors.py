@@ -24,7 +24,7 @@ def run_one(system: str, length: int, depth: float) -> dict[str, object]:
     import torch
     from infiniretri_core import InfiniRetri, haystack
 
-    engine = InfiniRetri.from_pretrained()
+    engine = InfiniRetri.from_pretrained(writer=None)
     doc = haystack.build(engine.tokenizer, length, depth)
     n_tokens = len(engine.tokenizer(doc, add_special_tokens=False)["input_ids"])
     if system == "ours":

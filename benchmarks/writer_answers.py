@@ -34,7 +34,9 @@ def evidence(kept: dict[str, Any], budget: int | None) -> list[str]:
 def load(name: str, guard: str) -> InfiniRetri:
     model = None if name == "embedded" else name
     repeat_guard = None if guard == "none" else int(guard)
-    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS, repeat_guard=repeat_guard)
+    return InfiniRetri.from_pretrained(
+        model, **WRITER_OPTIONS, repeat_guard=repeat_guard, writer=None
+    )
 
 
 def answer(writer: InfiniRetri, texts: list[str], question: str, n: int) -> tuple[str, float]:

@@ -1,7 +1,8 @@
 """The real embedded model, loaded (and calibrated) once per test session.
 
-Adapters built without an engine use the same process-wide one, so the standard LangChain and
-LlamaIndex suites, which construct objects themselves, do not load a second model.
+Adapters built without an engine use the process-wide default (``shared_engine()``, whose
+answers the default writer writes); the tests hand most of them ``engine``, the same reader
+writing its own answers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from infiniretri_integrations._engine import shared_engine
 
 @pytest.fixture(scope="session")
 def engine() -> InfiniRetri:
+    """The embedded model writing its own answers (``writer=None``): fast, and the answers the
+    tests pin. ``default_engine`` is what users get."""
+    return shared_engine(writer=None)
+
+
+@pytest.fixture(scope="session")
+def default_engine(engine: InfiniRetri) -> InfiniRetri:
+    """The adapters' default engine (``shared_engine()``): the embedded reader, whose answers
+    the default writer (Qwen2.5-Coder-1.5B, loaded on the first answer) writes."""
     return shared_engine()
 
 
@@ -25,7 +35,7 @@ def fp32_engine(engine: InfiniRetri) -> InfiniRetri:
     default on CPUs with AMX) rounds differently with each input shape."""
     if engine.model.dtype == torch.float32:
         return engine
-    return InfiniRetri.from_pretrained(dtype="float32", layer=engine.layer)
+    return InfiniRetri.from_pretrained(dtype="float32", layer=engine.layer, writer=None)
 
 
 @pytest.fixture(scope="session")

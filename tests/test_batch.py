@@ -212,7 +212,7 @@ def test_resume_after_a_killed_run_writes_each_pair_once(
     src = _write_jsonl(tmp_path / "in.jsonl", records)
     out = tmp_path / "out.jsonl"
     cmd = [sys.executable, "-m", "infiniretri_core.cli", "batch", str(src), "--out", str(out)]
-    cmd += ["--max-new-tokens", "12", "--no-progress"]
+    cmd += ["--max-new-tokens", "12", "--no-progress", "--writer", "none"]
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, env={**os.environ})
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -265,7 +265,7 @@ def test_ray_local_equals_in_process(
     finally:
         torch.set_num_threads(threads)
     args = ["batch", str(src), "--out", str(tmp_path / "ray.jsonl"), "--ray", "--workers", "2"]
-    rc = main([*args, "--max-new-tokens", "20", "--no-progress"])
+    rc = main([*args, "--max-new-tokens", "20", "--no-progress", "--writer", "none"])
     assert rc == 1  # the job finished; some lines are errors
 
     def strip(path: Path) -> dict[tuple[Any, str], dict[str, Any]]:
@@ -287,7 +287,7 @@ class _DiesOnce:
         self.marker = marker
 
     def __call__(self) -> Any:
-        engine = EngineSpec()()
+        engine = EngineSpec(options={"writer": None})()
         marker = self.marker
 
         class Engine:

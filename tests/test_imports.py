@@ -271,7 +271,7 @@ LAYERS = {
     "config": ["config"],
     "reading": ["reading", "calibration"],
     "writer": ["writer", "answer_guard", "local_writer", "stream", "model_choice", "rerank"],
-    "engine": ["engine", "engine_options", "__init__"],
+    "engine": ["engine", "answering", "engine_options", "__init__"],
     "doors": ["cli", "batch", "bench"],
 }
 """``docs/ARCHITECTURE.md``'s layers of ``infiniretri_core``: a module imports its own layer

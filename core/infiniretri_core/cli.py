@@ -104,8 +104,11 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     )
     sp.add_argument(
         "--writer",
+        default="auto",
+        type=lambda v: None if v.lower() == "none" else v,
         help="a model (name, folder or .gguf) that writes the answer from what the reader "
-        "kept and budgeted (default: the reader's model)",
+        "kept and budgeted; 'none': the reader writes (default 'auto': qwen2.5-coder-1.5b "
+        "for the embedded reader, loaded on the first answer; the reader for any other)",
     )
 
 

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import torch
 
 from . import families, models, probe, scoring
-from .cancel import CancelToken, check, poll, resolve
+from .answering import Answering
+from .cancel import CancelToken, check, resolve
 from .config import InfiniRetriConfig
-from .document import DocumentInput, PreparedDocument, check_questions, check_text, prepare
+from .document import DocumentInput, PreparedDocument, check_questions, prepare
 from .engine_options import EngineOptions
-from .local_writer import WRITER_OPTIONS, LocalWriter
+from .local_writer import WRITER_OPTIONS, PendingWriter, choose_writer
 from .memory import PeakRss
 from .prompt import PromptParts, reading_parts
 from .reading import ProgressCallback, Reader, ReadSettings, ReadState
 from .rerank import RANKER_OPTIONS, rerank_states
 from .scoring import Scorer
-from .stream import AnswerStream, pieces
-from .types import Answer, Evidence, Selection, join_evidence
-from .writer import clean, writer_sentences
+from .types import Evidence, Selection
 
 
-class InfiniRetri:
+class InfiniRetri(Answering):
     """InfiniRetri over a local causal LM: read any length in chunks, keep what attention keeps.
 
     One engine may be shared by threads: model calls are serialized by a lock, and no state
@@ -67,9 +67,6 @@ class InfiniRetri:
         settings = ReadSettings.from_config(cfg)
         self._reader = Reader(model, tokenizer, self.lock, self.pipeline, settings)
         self.ranker: InfiniRetri | None = options.ranker
-        self.writer: InfiniRetri | None = options.writer
-        host = options.writer or self
-        self._writing = LocalWriter.of(host.model, host.tokenizer, host.lock, cfg.repeat_guard)
 
     def options(self) -> EngineOptions:
         """Everything this engine was built from, its layer and link head resolved: change
@@ -89,8 +86,8 @@ class InfiniRetri:
         """The engine a worker process loads from :meth:`EngineOptions.portable` data: the
         same weights (by name), device, dtype, options, scorer, layer and link head."""
         ranker = cls.from_portable(data["ranker"]) if data.get("ranker") else None
-        written = data.get("writer")
-        writer = ranker if written == "ranker" else cls.from_portable(written) if written else None
+        written = data.get("writer") or {}
+        writer = ranker if written == "ranker" else cls._portable_writer(written)
         lm, tokenizer = models.load(data["model"], dtype=data["dtype"], device=data["device"])
         return cls.from_options(EngineOptions.from_portable(data, lm, tokenizer, ranker, writer))
 
@@ -105,7 +102,7 @@ class InfiniRetri:
         config: InfiniRetriConfig | None = None,
         scorer: Scorer | None = None,
         ranker: str | InfiniRetri | None = None,
-        writer: str | InfiniRetri | None = None,
+        writer: str | InfiniRetri | None = "auto",
         **options: Any,
     ) -> InfiniRetri:
         """Load a model (``None``: the embedded SmolLM2-135M-Instruct, offline) and wrap it.
@@ -116,18 +113,38 @@ class InfiniRetri:
         ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
         ``ranker``: a model name or path loaded as the cascade's ranker (or an engine).
         ``writer``: a model name or path loaded to write the answers (or an engine); the
-        ranker's model when it names the same one (loaded once).
+        ranker's model when it names the same one (loaded once). ``"auto"``: for the embedded
+        reader, :data:`local_writer.DEFAULT_WRITER`, loaded on the first answer, reading
+        ``answer_max_tokens=400`` unless set; for any other reader, the reader. ``None``: the
+        reader writes.
         """
         config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
         load: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust_remote_code, device=device)
         ranker_name = ranker
         if isinstance(ranker, str):  # loaded as the reader is
             ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS)
+        pending = lambda name: cls._pending_writer(name, load)  # noqa: E731
+        given = "answer_max_tokens" in options
+        writer, config = choose_writer(model, writer, config, given, ranker_name, pending)
         if isinstance(writer, str):
             same = writer == ranker_name
             writer = ranker if same else cls.from_pretrained(writer, **load, **WRITER_OPTIONS)
         lm, tokenizer = models.load(model, **load)
         return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker, writer=writer)
+
+    @classmethod
+    def _pending_writer(cls, name: str, load: Mapping[str, Any]) -> PendingWriter:
+        """The default writer, pending; loaded once per process for every engine that names
+        it with the same settings (one copy of its weights)."""
+        key = tuple(sorted(load.items()))
+        return PendingWriter(name, load, lambda: _shared_writer(name, key))
+
+    @classmethod
+    def _portable_writer(cls, data: Mapping[str, Any]) -> InfiniRetri | PendingWriter | None:
+        """A writer from its portable data: pending stays pending (``PendingWriter.portable``)."""
+        if "pending" in data:
+            return cls._pending_writer(data["pending"], {k: data[k] for k in ("dtype", "device")})
+        return cls.from_portable(data) if data else None
 
     def __repr__(self) -> str:
         name = families.model_name(self.model) or type(self.model).__name__
@@ -227,123 +244,13 @@ class InfiniRetri:
             state.memory = memory
         return states
 
-    # -- answering --------------------------------------------------------------------
-
-    def answer(
-        self,
-        document: DocumentInput,
-        question: str,
-        progress: ProgressCallback | None = None,
-        max_new_tokens: int | None = None,
-        *,
-        cancel: CancelToken | None = None,
-    ) -> Answer:
-        """Read ``document`` and answer ``question`` from the kept sentences (greedy)."""
-        return self.answer_many(document, [question], progress, max_new_tokens, cancel=cancel)[0]
-
-    def answer_many(
-        self,
-        document: DocumentInput,
-        questions: Sequence[str],
-        progress: ProgressCallback | None = None,
-        max_new_tokens: int | None = None,
-        *,
-        cancel: CancelToken | None = None,
-    ) -> list[Answer]:
-        """:meth:`answer` for several questions over one reading; answers are generated one
-        question after the other (greedy), each from its own cache."""
-        token = resolve(cancel)
-        questions = check_questions(questions)
-        states = self._read(document, questions, progress, token)
-        answers = []
-        for state, question in zip(states, questions, strict=True):
-            check(token)
-            draft, input_ids = self._writer_input(state, document, question)
-            guard = self._writing.guard(input_ids, poll(token))
-            text = self._writing.generate(input_ids, self._new_tokens(max_new_tokens), guard)
-            check(token)
-            answers.append(replace(draft, text=clean(text)))
-        return answers
-
-    def stream_answer(
-        self,
-        document: DocumentInput,
-        question: str,
-        progress: ProgressCallback | None = None,
-        max_new_tokens: int | None = None,
-        *,
-        cancel: CancelToken | None = None,
-    ) -> AnswerStream:
-        """Like :meth:`answer`, yielding the answer's text as it is generated.
-
-        Reading happens on the first ``next()``; once exhausted, ``.answer`` holds the
-        full :class:`Answer` (evidence included), so nothing is read twice.
-        """
-        return AnswerStream(self._stream(document, question, progress, max_new_tokens, cancel))
-
-    def _stream(
-        self,
-        document: DocumentInput,
-        question: str,
-        progress: ProgressCallback | None,
-        max_new_tokens: int | None,
-        cancel: CancelToken | None,
-    ) -> Iterator[str | Selection | Answer]:
-        token = resolve(cancel)  # resolved on the first next(), in the consumer's context
-        (state,) = self._read(document, [question], progress, token)
-        check(token)
-        draft, input_ids = self._writer_input(state, document, question)
-        yield draft.selection
-        texts: list[str] = []
-        guard = self._writing.guard(input_ids)
-        streamer = self._writing.streamer(guard)
-        n = self._new_tokens(max_new_tokens)
-        generate = lambda: self._writing.generate(input_ids, n, guard, streamer)  # noqa: E731
-        yield from pieces(streamer, generate, poll(token), texts)
-        check(token)
-        yield replace(draft, text=clean(texts[0]))
-
-    def write(self, context: str, question: str, max_new_tokens: int | None = None) -> str:
-        """Answer ``question`` from a ``context`` given as is (no reading), with the engine's
-        prompt and greedy decoding: the writer other retrievers are compared with."""
-        check_text(question, "question")
-        check_text(context, "context", allow_empty=True)
-        input_ids, _ = self._writing.input_ids(self.config.prompt_template, question, context)
-        return clean(self._writing.generate(input_ids, self._new_tokens(max_new_tokens)))
-
-    def answer_prompt(self, evidence: Selection | Sequence[Evidence], question: str) -> str:
-        """The prompt text a separate writer (any LLM) should answer from: a selection's whole
-        cache, or the evidence given (the budget of :meth:`select_for_writer`), in its order."""
-        check_text(question, "question")
-        context = evidence.context if isinstance(evidence, Selection) else join_evidence(evidence)
-        return self.config.prompt_template.format(context=context, question=question.strip())
-
-    def _writer_positions(self, state: ReadState) -> list[int]:
-        cfg = self.config
-        lengths = state.doc.lengths[state.cache]
-        return writer_sentences(lengths, state.peaks, cfg.answer_max_tokens, cfg.writer_order)
-
     def _selection(self, state: ReadState, document: DocumentInput, question: str) -> Selection:
         """The state's selection, holding what was read (a reference, parts as a tuple) and
         the question, for its page (``to_html``, Jupyter)."""
         read = document if isinstance(document, str) else tuple(document)
         return replace(state.selection(self.layer), document=read, question=question)
 
-    def _writer_input(
-        self, state: ReadState, document: DocumentInput, question: str
-    ) -> tuple[Answer, torch.Tensor]:
-        """The answer to fill in (selection, writer's evidence) and the writer's input ids:
-        the reader's own token ids when it writes, else the evidence as text."""
-        positions = self._writer_positions(state)
-        selection = self._selection(state, document, question)
-        if self.writer is None:
-            tokens = state.doc.tokens([state.cache[i] for i in positions])
-            input_ids, size = state.parts.build(tokens)[0], len(tokens)
-        else:
-            text = join_evidence([selection.evidence[i] for i in positions])
-            input_ids, size = self._writing.input_ids(self.config.prompt_template, question, text)
-        evidence = [selection.evidence[i] for i in sorted(positions)]
-        return Answer("", selection.evidence, selection, size, evidence), input_ids
 
-    def _new_tokens(self, max_new_tokens: int | None) -> int:
-        return max_new_tokens or self.config.max_new_tokens
+@functools.lru_cache(maxsize=4)
+def _shared_writer(name: str, load: tuple[tuple[str, Any], ...]) -> InfiniRetri:
+    return InfiniRetri.from_pretrained(name, **dict(load), **WRITER_OPTIONS)

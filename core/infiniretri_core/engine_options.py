@@ -20,6 +20,7 @@ from typing import Any
 from . import families, model_choice
 from .config import InfiniRetriConfig
 from .errors import ConfigError
+from .local_writer import PendingWriter
 from .scoring import Scorer
 
 
@@ -129,6 +130,8 @@ def _portable_writer(writer: Any, ranker: Any) -> Any:
     """The writer's portable options; ``"ranker"`` when it is the ranker (loaded once)."""
     if writer is None:
         return None
+    if isinstance(writer, PendingWriter):
+        return writer.portable()
     return "ranker" if writer is ranker else writer.options().portable()
 
 

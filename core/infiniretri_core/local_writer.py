@@ -8,20 +8,111 @@ stops at its end of turn, at a blank line if it is a base model, or where it sta
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from transformers import StoppingCriteriaList
 
-from . import families
+from . import families, packaged
 from .answer_guard import AnswerGuard, GuardedStreamer, StopRule
+from .config import InfiniRetriConfig
+from .errors import ModelError
 from .prompt import prompt_parts
 from .tokens import encode_one
 
 WRITER_OPTIONS: dict[str, Any] = {"layer": "last"}
 """A writer engine's options: it never reads, so nothing of it is calibrated."""
+
+DEFAULT_WRITER = "qwen2.5-coder-1.5b"
+"""The embedded reader's writer (``writer="auto"``): on the report half of the real-document
+set it answered 17 of 48 questions from the reader's 400 best tokens, the reader itself 5
+(``docs/engine.md``, "The writer"); the 0.5B, 7, did not reach twice the reader's."""
+
+DEFAULT_WRITER_BUDGET = 400
+"""``answer_max_tokens`` under the default writer unless set: the budget it was measured at
+(the whole cache, up to ``max_cache_tokens``, would cost it seconds more per answer)."""
+
+
+class PendingWriter:
+    """A writer named but not loaded: loaded by ``load`` on the first answer, once, so an
+    engine that only selects never pays for it (3 GB and seconds for the default)."""
+
+    def __init__(self, name: str, settings: Mapping[str, Any], load: Callable[[], Any]) -> None:
+        self.name = name
+        self.settings = dict(settings)
+        """The load arguments (dtype, device, trust_remote_code), for a worker's copy."""
+        self._load = load
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        """The writer engine, loaded on the first call."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._load()
+            return self._engine
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    def portable(self) -> dict[str, Any]:
+        """What a worker process needs to make the same pending writer (nothing loaded)."""
+        device = self.settings.get("device")
+        dtype = str(self.settings.get("dtype", "auto")).removeprefix("torch.")
+        return {
+            "pending": self.name,
+            "dtype": dtype,
+            "device": None if device is None else str(device),
+        }
+
+    def __repr__(self) -> str:
+        return f"PendingWriter({self.name!r}, loaded={self.loaded})"
+
+
+def choose_writer(
+    model: object,
+    writer: Any,
+    config: InfiniRetriConfig,
+    budget_given: bool,
+    ranker_name: object,
+    pending: Callable[[str], PendingWriter],
+) -> tuple[Any, InfiniRetriConfig]:
+    """``writer`` (``from_pretrained``'s) with ``"auto"`` resolved: the default writer, pending
+    (``pending(name)``) and at :data:`DEFAULT_WRITER_BUDGET` unless ``answer_max_tokens`` is
+    set; its name when the ranker is that model (loaded once), ``None`` when the reader writes."""
+    if writer != "auto":
+        return writer, config
+    name = default_writer(model)
+    if name is None:
+        return None, config
+    if not budget_given and config.answer_max_tokens is None:
+        config = config.replace(answer_max_tokens=DEFAULT_WRITER_BUDGET)
+    return (name if name == ranker_name else pending(name)), config
+
+
+def default_writer(model: object) -> str | None:
+    """The writer ``writer="auto"`` names for the reader ``model``: :data:`DEFAULT_WRITER`
+    for the embedded reader (``None``) when its parts are installed, else ``None`` (the
+    reader writes, and a warning says how to install the default)."""
+    if model is not None:
+        return None
+    entry = packaged.lookup(DEFAULT_WRITER)
+    assert entry is not None
+    try:
+        packaged.parts(entry)
+    except ModelError as exc:
+        warnings.warn(
+            f"the default writer is not available ({exc}); the reader writes its own answers. "
+            "Pass writer=None to choose that and silence this warning.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+    return DEFAULT_WRITER
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,10 @@ def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
 
     records = load_records(args.input, args.questions, args.glob)
     options.pop("max_new_tokens", None)  # a batch setting, not an engine option here
-    for name in ("ranker", "writer"):  # loaded by name in every worker, as the model is
-        if getattr(args, name):
-            options[name] = getattr(args, name)
+    if args.ranker:  # loaded by name in every worker, as the model and writer are
+        options["ranker"] = args.ranker
+    if args.writer != "auto":
+        options["writer"] = args.writer
     settings = BatchSettings(args.questions_per_reading, args.max_new_tokens)
     ray = None
     if args.ray or args.ray_address:

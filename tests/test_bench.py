@@ -37,6 +37,7 @@ def test_niah_grid_through_the_cli(
     assert cli.main(argv, engine=engine) == 0
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert data["benchmark"] == "niah" and data["config"]["layer"] == engine.layer
+    assert (data["config"]["writer"], data["config"]["ranker"]) == (None, None)  # the reader
     cells = data["cells"]
     assert [(c["length"], c["depth"]) for c in cells] == [
         (1500, 0),

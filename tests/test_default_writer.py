@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 from infiniretri_core import InfiniRetri, haystack, local_writer, packaged
+from infiniretri_core.bench.common import engine_config
 from infiniretri_core.config import InfiniRetriConfig
 from infiniretri_core.errors import ModelError
 from infiniretri_core.local_writer import (
@@ -67,8 +68,9 @@ def test_reading_never_loads_the_writer_and_workers_keep_it_pending(
     assert data["writer"]["pending"] == DEFAULT_WRITER
     worker = InfiniRetri.from_portable(data)
     assert isinstance(worker.options().writer, PendingWriter)
+    assert worker.select("Ada lives in Oslo. Bo lives in Rome.", "Where is Bo?").evidence
+    assert engine_config(worker)["writer"] == DEFAULT_WRITER  # results name it, unloaded
     assert not worker.options().writer.loaded
-    assert default_engine.select("Ada lives in Oslo. Bo lives in Rome.", "Where is Bo?").evidence
 
 
 def test_the_default_writer_answers_a_needle_from_the_budget(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from infiniretri_core import InfiniRetri, InputError, Progress, haystack
 
-HAYSTACK_TOKENS = 16_000
+HAYSTACK_TOKENS = 10_000
+"""Longer than SmolLM2's 8,192-token window; the adapters' needle tests read 16.5k."""
+CHUNKS = HAYSTACK_TOKENS // 1024
+"""Chunks such a read takes at least (1,024 tokens each, cut at sentences)."""
 
 
 def needle_kept(evidence) -> bool:  # type: ignore[no-untyped-def]
@@ -27,7 +30,7 @@ def test_needle_is_kept_at_depth(engine: InfiniRetri, depth: float) -> None:
     document = haystack.build(engine.tokenizer, HAYSTACK_TOKENS, depth)
     sel = engine.select(document, haystack.QUESTION)
     assert sel.tokens_read >= HAYSTACK_TOKENS * 0.95
-    assert sel.num_chunks >= 15
+    assert sel.num_chunks >= CHUNKS
     assert needle_kept(sel.evidence), f"needle lost at depth {depth}"
     assert sel.tokens_kept < sel.tokens_read / 5
     assert_provenance(document, sel.evidence)

@@ -117,7 +117,7 @@ def load(
 
     target = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, target)
-    source = _gguf_cached(embedded_gguf()) if model is None else _source(model)
+    source = prepare(model)
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
@@ -130,6 +130,13 @@ def load(
         lm = lm.to(target)  # type: ignore[arg-type]
     lm.eval()
     return lm, tokenizer
+
+
+def prepare(model: str | os.PathLike[str] | None = None) -> str:
+    """The folder ``load(model)`` reads, converting a GGUF (or joining packaged parts) now if
+    it is not cached yet: ``make install`` prepares the embedded model and the default writer
+    so that no first answer waits minutes for a conversion."""
+    return _gguf_cached(embedded_gguf()) if model is None else _source(model)
 
 
 def _source(model: str | os.PathLike[str]) -> str:

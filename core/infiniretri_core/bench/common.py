@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import InfiniRetriError, InputError
 from ..families import model_name
+from ..local_writer import PendingWriter
 
 
 class MissingDependency(InfiniRetriError, ImportError):
@@ -105,4 +106,11 @@ def engine_config(engine: Any) -> dict[str, Any]:
     cfg["layer"] = engine.layer
     cfg["scoring"] = engine.config.scoring
     cfg["model"] = model_name(engine.model) or "unknown"
+    options = engine.options()
+    for role in ("ranker", "writer"):  # a pending writer by its name, never loaded here
+        other = getattr(options, role)
+        if isinstance(other, PendingWriter):
+            cfg[role] = other.name
+        else:
+            cfg[role] = None if other is None else model_name(other.model) or "unknown"
     return cfg

@@ -2,10 +2,10 @@
 against MiniLM RAG's ranking of the whole document.
 
 For each case of a ``real_keep.py --dump`` file and its ``rerank_cache.py`` rows (which carry
-the ranker's order), the embedded model writes an answer (greedy, ``--max-new-tokens``) from
-the best sentences within ``--budget`` tokens of each ranking, in document order, chosen by
-the engine's own writer policy (``writer.writer_sentences``); an answer scores 1 if it holds
-one of the expected answers.
+the ranker's order), the embedded model (or ``--writer``) writes an answer (greedy,
+``--max-new-tokens``) from the best sentences within ``--budget`` tokens of each ranking, in
+document order, chosen by the engine's own writer policy (``writer.writer_sentences``); an
+answer scores 1 if it holds one of the expected answers.
 
     python benchmarks/real_answers.py /tmp/kept.jsonl /tmp/reranked.txt --budget 400
 """
@@ -21,6 +21,7 @@ from infiniretri_core import InfiniRetri
 from infiniretri_core.bench.peers import make
 from infiniretri_core.bench.peers.units import units
 from infiniretri_core.bench.realqa import real_cases
+from infiniretri_core.local_writer import WRITER_OPTIONS
 from infiniretri_core.writer import writer_sentences
 
 DOC = "document"
@@ -33,9 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("reranked")
     ap.add_argument("--budget", type=int, default=400)
     ap.add_argument("--max-new-tokens", type=int, default=30)
+    ap.add_argument(
+        "--writer",
+        default="embedded",
+        help="the model that writes both systems' answers: 'embedded' (SmolLM2, the reader "
+        "writing) or a name, e.g. qwen2.5-coder-1.5b (the default writer)",
+    )
     args = ap.parse_args(argv)
-    writer = InfiniRetri.from_pretrained(writer=None)
-    rag = make("rag", writer)
+    reader = InfiniRetri.from_pretrained(writer=None)
+    chosen = None if args.writer == "embedded" else args.writer
+    writer = (
+        InfiniRetri.from_pretrained(chosen, writer=None, **WRITER_OPTIONS) if chosen else reader
+    )
+    rag = make("rag", reader)
     cases = {c.name: c for c in real_cases("all")}  # type: ignore[arg-type]
     with open(args.dump) as f:
         kept = {r["case"]: r for r in map(json.loads, f)}
@@ -48,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rank = np.empty(len(order))
         rank[order] = -np.arange(len(order))  # the ranker's order as scores, best highest
         ours = [cache["texts"][i] for i in writer_sentences(cache["tokens"], rank, budget, DOC)]
-        u = units(writer, case.document)
+        u = units(reader, case.document)
         rag_scores = rag.scores(u.texts, case.question)
         theirs = [u.texts[i] for i in writer_sentences(u.tokens, rag_scores, budget, DOC)]
         row = {"case": name}

@@ -27,7 +27,7 @@ def shared_engine(model: str | None = None, **options: Any) -> InfiniRetri:
 @functools.lru_cache(maxsize=4)
 def shared_writer(model: str) -> InfiniRetri:
     """The writer engine for ``model`` (a name, folder or .gguf), loaded once per process."""
-    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS)
+    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS, writer=None)
 
 
 def tailored(engine: InfiniRetri, writer: str | None = None, **changes: Any) -> InfiniRetri:

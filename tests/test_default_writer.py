@@ -17,6 +17,7 @@ from infiniretri_core.local_writer import (
     PendingWriter,
     choose_writer,
 )
+from infiniretri_core.models import EMBEDDED_NAME
 
 
 def pending(name: str) -> PendingWriter:
@@ -36,6 +37,8 @@ def test_auto_names_the_default_for_the_embedded_reader_only() -> None:
     assert choose(None, answer_max_tokens=64)[1].answer_max_tokens == 64
     assert choose(None, answer_max_tokens=None)[1].answer_max_tokens is None  # set by hand
     assert choose("some/other-model") == (None, InfiniRetriConfig())
+    assert isinstance(choose(EMBEDDED_NAME)[0], PendingWriter)  # the embedded one, by name
+    assert isinstance(choose(" smollm2-135m-instruct ")[0], PendingWriter)
     assert choose(None, writer=None) == (None, InfiniRetriConfig())
     assert choose(None, writer="x")[0] == "x"
     config = InfiniRetriConfig()

@@ -122,13 +122,17 @@ class InfiniRetri(Answering):
         load: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust_remote_code, device=device)
         ranker_name = ranker
         if isinstance(ranker, str):  # loaded as the reader is
-            ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS)
+            ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS, writer=None)
         pending = lambda name: cls._pending_writer(name, load)  # noqa: E731
         given = "answer_max_tokens" in options
         writer, config = choose_writer(model, writer, config, given, ranker_name, pending)
         if isinstance(writer, str):
             same = writer == ranker_name
-            writer = ranker if same else cls.from_pretrained(writer, **load, **WRITER_OPTIONS)
+            writer = (
+                ranker
+                if same
+                else cls.from_pretrained(writer, **load, **WRITER_OPTIONS, writer=None)
+            )
         lm, tokenizer = models.load(model, **load)
         return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker, writer=writer)
 
@@ -253,4 +257,4 @@ class InfiniRetri(Answering):
 
 @functools.lru_cache(maxsize=4)
 def _shared_writer(name: str, load: tuple[tuple[str, Any], ...]) -> InfiniRetri:
-    return InfiniRetri.from_pretrained(name, **dict(load), **WRITER_OPTIONS)
+    return InfiniRetri.from_pretrained(name, **dict(load), **WRITER_OPTIONS, writer=None)

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from transformers import StoppingCriteriaList
 
-from . import families, packaged
+from . import families, models, packaged
 from .answer_guard import AnswerGuard, GuardedStreamer, StopRule
 from .config import InfiniRetriConfig
 from .errors import ModelError
@@ -96,9 +96,9 @@ def choose_writer(
 
 def default_writer(model: object) -> str | None:
     """The writer ``writer="auto"`` names for the reader ``model``: :data:`DEFAULT_WRITER`
-    for the embedded reader (``None``) when its parts are installed, else ``None`` (the
+    for the embedded reader (``None`` or its name) when its parts are installed, else ``None`` (the
     reader writes, and a warning says how to install the default)."""
-    if model is not None:
+    if not models.is_embedded(model):
         return None
     entry = packaged.lookup(DEFAULT_WRITER)
     assert entry is not None

@@ -132,6 +132,14 @@ def load(
     return lm, tokenizer
 
 
+def is_embedded(model: object) -> bool:
+    """Whether ``model`` names the embedded model: ``None``, or its name (not a path)."""
+    if model is None:
+        return True
+    named = isinstance(model, str) and model.strip().lower() == EMBEDDED_NAME.lower()
+    return named and not Path(str(model)).exists()
+
+
 def prepare(model: str | os.PathLike[str] | None = None) -> str:
     """The folder ``load(model)`` reads, converting a GGUF (or joining packaged parts) now if
     it is not cached yet: ``make install`` prepares the embedded model and the default writer
@@ -145,8 +153,7 @@ def _source(model: str | os.PathLike[str]) -> str:
     entry = packaged.lookup(model)
     if entry is not None:
         return _packaged_cached(entry)
-    named = isinstance(model, str) and model.strip().lower() == EMBEDDED_NAME.lower()
-    if named and not Path(model).exists():
+    if is_embedded(model):
         return _gguf_cached(embedded_gguf())
     path = Path(model)
     if path.suffix == ".gguf":

@@ -97,6 +97,11 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         help="beyond the paper: 'best' keeps the sentences whose best score in any step is "
         "highest (default 'step': this step's top tokens, the paper's)",
     )
+    _other_models(sp)
+
+
+def _other_models(sp: argparse.ArgumentParser) -> None:
+    """The models beside the reader: the cascade's ranker and the writer."""
     sp.add_argument(
         "--ranker",
         help="beyond the paper: a second model (name, folder or .gguf) that ranks what the "

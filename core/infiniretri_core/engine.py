@@ -127,12 +127,7 @@ class InfiniRetri(Answering):
         given = "answer_max_tokens" in options
         writer, config = choose_writer(model, writer, config, given, ranker_name, pending)
         if isinstance(writer, str):
-            same = writer == ranker_name
-            writer = (
-                ranker
-                if same
-                else cls.from_pretrained(writer, **load, **WRITER_OPTIONS, writer=None)
-            )
+            writer = ranker if writer == ranker_name else _writer_engine(writer, load)
         lm, tokenizer = models.load(model, **load)
         return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker, writer=writer)
 
@@ -255,6 +250,12 @@ class InfiniRetri(Answering):
         return replace(state.selection(self.layer), document=read, question=question)
 
 
+def _writer_engine(name: str, load: Mapping[str, Any]) -> InfiniRetri:
+    """A writer loaded as the reader is; a writer's own answers are never asked for, so it
+    gets no writer of its own."""
+    return InfiniRetri.from_pretrained(name, **load, **WRITER_OPTIONS, writer=None)
+
+
 @functools.lru_cache(maxsize=4)
 def _shared_writer(name: str, load: tuple[tuple[str, Any], ...]) -> InfiniRetri:
-    return InfiniRetri.from_pretrained(name, **dict(load), **WRITER_OPTIONS, writer=None)
+    return _writer_engine(name, dict(load))

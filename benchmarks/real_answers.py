@@ -35,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--budget", type=int, default=400)
     ap.add_argument("--max-new-tokens", type=int, default=30)
     ap.add_argument(
+        "--order",
+        choices=("document", "score"),
+        default=DOC,
+        help="the writer's sentences in document order (the default) or by score, best last",
+    )
+    ap.add_argument(
         "--writer",
         default="embedded",
         help="the model that writes both systems' answers: 'embedded' (SmolLM2, the reader "
@@ -58,10 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         case, cache = cases[name], kept[name]
         rank = np.empty(len(order))
         rank[order] = -np.arange(len(order))  # the ranker's order as scores, best highest
-        ours = [cache["texts"][i] for i in writer_sentences(cache["tokens"], rank, budget, DOC)]
+        picked = writer_sentences(cache["tokens"], rank, budget, args.order)
+        ours = [cache["texts"][i] for i in picked]
         u = units(reader, case.document)
         rag_scores = rag.scores(u.texts, case.question)
-        theirs = [u.texts[i] for i in writer_sentences(u.tokens, rag_scores, budget, DOC)]
+        theirs = [u.texts[i] for i in writer_sentences(u.tokens, rag_scores, budget, args.order)]
         row = {"case": name}
         for system, texts in (("ours", ours), ("rag", theirs)):
             answer = writer.write(" ".join(texts), case.question, args.max_new_tokens)

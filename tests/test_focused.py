@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
-from infiniretri_core import haystack, scoring
+from infiniretri_core import ConfigError, InfiniRetriConfig, haystack, scoring
 from infiniretri_core.calibration.heads import choose, reciprocal_ranks
 from infiniretri_core.scoring.focused import FocusedHeads
 
@@ -114,9 +115,6 @@ def test_heads_auto_is_calibrated_on_real_questions_cached_and_reloaded(
 
 
 def test_heads_auto_needs_the_null_question() -> None:
-    import pytest
-    from infiniretri_core import ConfigError, InfiniRetriConfig
-
     with pytest.raises(ConfigError, match="null_question"):
         InfiniRetriConfig(heads="auto")
     assert InfiniRetriConfig(heads="auto", null_question="N/A").heads == "auto"
@@ -138,3 +136,51 @@ def test_keep_best_holds_a_sentence_that_once_ranked_high() -> None:
     # the bound still holds: 4 tokens leave room for the best-ranked sentence only
     bounded, _ = keep(scores, owner, lengths, 8, 4, np.array([9.0, -np.inf, 2.0]))
     assert bounded.tolist() == [0]
+
+
+def test_the_pool_remembers_the_best_of_what_left_the_cache() -> None:
+    """Sentence ids 10..13 of 4, 4, 8 and 4 tokens; room for 8 tokens. The pool held 10
+    (best 9.0) and 11 (best 1.0); the step left out 11 (now 6.0), 12 (7.0) and 13 (2.0) and
+    cached 10. So 10 leaves the pool (cached), 11 counts at its best, 6.0, and of 12 (8
+    tokens, 7.0), 11 (4, 6.0) and 13 (4, 2.0) the best that fit 8 tokens is 12 alone."""
+    from infiniretri_core.reading.cache import left_out, pooled
+
+    lengths = np.zeros(14, dtype=np.int64)
+    lengths[10:14] = [4, 4, 8, 4]
+    pool = {10: 9.0, 11: 1.0}
+    left = {11: 6.0, 12: 7.0, 13: 2.0}
+    assert pooled(pool, left, [10], lengths, 8) == {12: 7.0}
+    assert pooled(pool, left, [10], lengths, 12) == {11: 6.0, 12: 7.0}
+    assert pooled(pool, left, [10, 11, 12, 13], lengths, 12) == {}
+    # what a step leaves out: the view's uncached sentences by their best peak
+    owner = torch.tensor([0] * 4 + [1] * 4 + [2] * 4)
+    scores = torch.tensor([1.0] * 4 + [5.0] * 4 + [3.0] * 4)
+    best = np.array([9.0, -np.inf, 4.0], dtype=np.float32)
+    assert left_out(scores, owner, [10, 11, 12], np.array([1]), best) == {10: 9.0, 12: 4.0}
+
+
+def test_pool_tokens_needs_keep_best() -> None:
+    with pytest.raises(ConfigError, match="keep='best'"):
+        InfiniRetriConfig(pool_tokens=100)
+    with pytest.raises(ConfigError, match="pool_tokens"):
+        InfiniRetriConfig(keep="best", pool_tokens=0)
+    assert InfiniRetriConfig(keep="best", pool_tokens=100).pool_tokens == 100
+
+
+def test_a_read_with_a_pool_keeps_more_at_the_same_cost(engine) -> None:  # type: ignore[no-untyped-def]
+    """The pool adds the best of what left the cache, within its tokens, and reads nothing
+    more: every sentence the cache kept is still there with its score, the model saw the
+    same tokens, and what was added was read and then left out."""
+    from infiniretri_core import InfiniRetri
+
+    opts = {"chunk_size": 128, "top_k": 48, "max_sentence_tokens": 48, "keep": "best"}
+    base = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, **opts)
+    pooled = InfiniRetri(engine.model, engine.tokenizer, layer=engine.layer, pool_tokens=64, **opts)
+    doc = haystack.build(engine.tokenizer, 1_000, 0.3)
+    a, b = base.select(doc, haystack.QUESTION), pooled.select(doc, haystack.QUESTION)
+    assert a.tokens_processed == b.tokens_processed and a.num_chunks == b.num_chunks >= 6
+    kept = {e.sentence: e.score for e in a.evidence}
+    assert {e.sentence: e.score for e in b.evidence if e.sentence in kept} == kept
+    added = [e for e in b.evidence if e.sentence not in kept]
+    assert added and 0 < b.tokens_kept - a.tokens_kept <= 64
+    assert b.evidence == sorted(b.evidence, key=lambda e: e.sentence)  # document order

@@ -97,6 +97,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         help="beyond the paper: 'best' keeps the sentences whose best score in any step is "
         "highest (default 'step': this step's top tokens, the paper's)",
     )
+    sp.add_argument(
+        "--pool-tokens",
+        type=int,
+        help="beyond the paper, with --keep best: remember this many tokens of the best "
+        "sentences that left the cache, for the ranker (not read again)",
+    )
     _other_models(sp)
 
 
@@ -136,6 +142,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "writer_order",
         "passes",
         "keep",
+        "pool_tokens",
         "scoring",
     ):
         if getattr(args, name) is not None:

@@ -29,6 +29,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "match_weight": 0.0,
         "writer_order": "document",
         "keep": "step",
+        "pool_tokens": None,
     },
     "recommended": {
         "heads": None,
@@ -38,6 +39,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "match_weight": 0.5,
         "writer_order": "score",
         "keep": "step",
+        "pool_tokens": None,
     },
     "focused": {
         "heads": "auto",
@@ -48,6 +50,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "writer_order": "document",
         "keep": "best",
         "top_k": 1000,
+        "pool_tokens": None,
     },
 }
 """``scoring=`` presets: the options each sets (an option given with it overrides it).
@@ -64,7 +67,8 @@ questions' dev half it kept slightly fewer gold sentences than ``"paper"`` and r
 lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20).
 ``"focused"``: the query-focused head chosen per model on real questions (``heads="auto"``),
 the cache kept by each sentence's best score, ~1,000 tokens of it; the read of the cascade
-(``ranker=``), whose ranker orders that cache (``docs/engine.md``)."""
+(``ranker=``), whose ranker orders that cache (``docs/engine.md``). Every preset leaves
+``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer."""
 
 DEFAULT_SCORING = "paper"
 """The preset whose values the fields below default to (checked by a test)."""
@@ -99,6 +103,11 @@ class InfiniRetriConfig:
     by the best score they have had in any step, the best kept until they hold ``top_k``
     tokens, so a sentence that once ranked high stays until better ones fill the cache
     (needs scores comparable across steps, as the query-focused heads' are)."""
+    pool_tokens: int | None = None
+    """Beyond the paper, with ``keep="best"``: the best-scored sentences that left the cache,
+    up to this many tokens, are remembered and join it at the end (never read again, so
+    reading costs what the cache alone costs), for the ``ranker`` to rank: what a larger
+    cache would have kept, at the smaller one's cost. ``None``: none remembered."""
     max_cache_tokens: int | None = 2048
     """Upper bound of the sentence cache; lowest-scoring sentences leave first. ``None``
     keeps every sentence that holds a top-K token, as the authors do."""
@@ -201,6 +210,12 @@ class InfiniRetriConfig:
         _check_number("match_weight", self.match_weight, lambda v: 0 <= v < math.inf, ">= 0")
         if self.keep not in ("step", "best"):
             raise ConfigError(f"keep must be 'step' or 'best', got {self.keep!r}")
+        if self.pool_tokens is not None:
+            _check_int("pool_tokens", self.pool_tokens, 1)
+            if self.keep != "best":
+                raise ConfigError(
+                    "pool_tokens needs keep='best': only best scores compare across steps"
+                )
         if self.writer_order not in ("document", "score"):
             raise ConfigError(
                 f"writer_order must be 'document' or 'score', got {self.writer_order!r}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import torch
 
@@ -50,9 +52,51 @@ def keep(
         hit = np.unique(token_owner[top_tokens(scores, top_k)].cpu().numpy())
         hit = best_within(hit, lengths, peaks, max_tokens)
         return hit, peaks[hit]
-    rank = np.maximum(peaks, best)
+    rank = best_ranks(peaks, best)
     order = np.argsort(-rank, kind="stable")
     held = np.cumsum(lengths[order])
     hit = np.sort(order[: int(np.searchsorted(held, top_k)) + 1])
     hit = best_within(hit, lengths, rank, max_tokens)
     return hit, rank[hit]
+
+
+def best_ranks(peaks: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Each sentence's rank under ``keep="best"``: its best peak, this step's included."""
+    return np.maximum(peaks, best)
+
+
+def left_out(
+    scores: torch.Tensor,
+    token_owner: torch.Tensor,
+    view: list[int],
+    hit: np.ndarray,
+    best: np.ndarray,
+) -> dict[int, float]:
+    """The view's sentences a step did not cache, each by its best peak (for the pool)."""
+    rank = best_ranks(sentence_peaks(scores, token_owner, len(view)).cpu().numpy(), best)
+    return {view[i]: float(rank[i]) for i in np.setdiff1d(np.arange(len(view)), hit)}
+
+
+def pooled(
+    pool: dict[int, float],
+    left: dict[int, float],
+    cached: Collection[int],
+    lengths: np.ndarray,
+    budget: int,
+) -> dict[int, float]:
+    """The pool after a step: of the sentences it held and those the step left out of the
+    cache (each by its best score), the best that fit ``budget`` tokens, none cached.
+
+    Nothing in it is read again, so it costs no step anything; it only remembers what a
+    larger cache would have held, for the ranker (or the writer) at the end."""
+    merged = dict(pool)
+    for sid, score in left.items():
+        merged[sid] = max(score, merged.get(sid, -np.inf))
+    for sid in cached:
+        merged.pop(sid, None)
+    if not merged:
+        return {}
+    ids = np.fromiter(merged, dtype=np.int64, count=len(merged))
+    scores = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
+    chosen = best_within(np.arange(len(ids)), lengths[ids], scores, budget)
+    return {int(ids[k]): float(scores[k]) for k in chosen}

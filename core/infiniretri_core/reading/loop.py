@@ -37,7 +37,7 @@ from ..scoring import Pipeline, QuestionRows, QuestionState, TermStep
 from ..scoring.phrase import Columns
 from ..types import Progress
 from . import step as steps
-from .cache import keep, owner
+from .cache import keep, left_out, owner, pooled
 from .events import StepCallback, StepEvent, question_step
 from .state import ReadState
 
@@ -55,14 +55,15 @@ class ReadSettings:
     keep: str = "step"
     """``"step"``: each step's scores alone decide (the paper's); ``"best"``: each sentence's
     best score so far (:func:`cache.keep`)."""
+    pool_tokens: int | None = None
+    """``keep="best"``: the best of what left the cache, remembered (:func:`cache.pooled`)."""
 
     @classmethod
     def from_config(cls, config: InfiniRetriConfig) -> ReadSettings:
         """The settings ``config`` gives the read loop (for a reader built beside an engine's,
         e.g. to observe its steps)."""
-        return cls(
-            config.chunk_size, config.top_k, config.max_cache_tokens, config.passes, config.keep
-        )
+        c = config
+        return cls(c.chunk_size, c.top_k, c.max_cache_tokens, c.passes, c.keep, c.pool_tokens)
 
 
 @dataclass
@@ -75,6 +76,8 @@ class _Question:
     """The step each cached sentence entered the cache (its place in the union)."""
     best: dict[int, float] = field(default_factory=dict)
     """Each cached sentence's best peak so far (``keep="best"``)."""
+    pool: dict[int, float] = field(default_factory=dict)
+    """What left the cache, by best peak (``pool_tokens``): not read again, kept at the end."""
     seen: list[int] = field(default_factory=list)
     """The sentences of its last step's view, whose token scores follow (for observers)."""
     scores: torch.Tensor = field(default_factory=lambda: torch.zeros(0))
@@ -135,11 +138,13 @@ class Reader:
         starts = np.asarray([c.start for c in chunks], dtype=np.int64)
         states = []
         for q in qs:
-            order = np.argsort(q.cache, kind="stable")  # a later pass leaves it out of order
-            cache = [q.cache[i] for i in order]
+            ids = q.cache + list(q.pool)  # the pool joins the cache at the end
+            peaks = np.concatenate([q.peaks, np.fromiter(q.pool.values(), np.float32)])
+            order = np.argsort(ids, kind="stable")  # a later pass leaves it out of order
+            cache = [ids[i] for i in order]
             states.append(
                 ReadState(
-                    doc, q.parts, cache, q.peaks[order], starts, len(chunks), processed, seconds
+                    doc, q.parts, cache, peaks[order], starts, len(chunks), processed, seconds
                 )
             )
         return states
@@ -243,6 +248,9 @@ class Reader:
             q.best = {
                 i: max(p, q.best.get(i, -np.inf)) for i, p in zip(q.cache, peaks, strict=True)
             }
+            if s.pool_tokens is not None:
+                left = left_out(scores, token_owner, view, hit, best)
+                q.pool = pooled(q.pool, left, q.cache, doc.lengths, s.pool_tokens)
         q.entered = {i: q.entered.get(i, step_no) for i in q.cache}
 
 

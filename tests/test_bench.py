@@ -171,6 +171,9 @@ def test_real_tasks_plan_each_question_once_at_its_own_length() -> None:
     assert [s.name for s in real] == [q.id for q in realqa.questions("dev")]
     case = real[3].build(None)
     assert case.name == real[3].name and case.length == real[3].length > 16_000
+    named = compare.plan([], ["real_report"], per_doc=3)  # the 12 named questions
+    docs = ("pg-b", "pg-d", "py-statements", "py-builtin-types")
+    assert [s.name for s in named] == [f"{d}-0{i}" for d in docs for i in (1, 2, 3)]
 
 
 def test_full_context_truncation_keeps_start_and_end(engine: InfiniRetri) -> None:

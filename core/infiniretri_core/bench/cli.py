@@ -45,6 +45,9 @@ def add_parser(
     compare.add_argument("--depths", default="25,50,75", help="NIH depths (percentages)")
     compare.add_argument("--systems", default="all", help="e.g. ours,full,rag,bm25")
     compare.add_argument(
+        "--per-doc", type=int, help="real_* tasks: the first N questions of each document"
+    )
+    compare.add_argument(
         "--slow-cases", type=int, default=1, help="cases per task for the authors' code"
     )
     compare.add_argument(
@@ -148,7 +151,7 @@ def _compare(args: argparse.Namespace, engine: Any) -> int:
 
     lengths, seeds = parse_lengths(args.lengths), _ints(args.seeds)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    specs = compare.plan(lengths, tasks, parse_depths(args.depths), seeds)
+    specs = compare.plan(lengths, tasks, parse_depths(args.depths), seeds, args.per_doc)
     systems = args.systems.split(",")
     return _compared(args, engine, specs, systems, not args.no_isolate, args.slow_cases)
 

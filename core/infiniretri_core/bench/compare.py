@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,15 +65,21 @@ def plan(
     tasks: Sequence[str],
     depths: Sequence[int] = (50,),
     seeds: Sequence[int] = (0,),
+    per_doc: int | None = None,
 ) -> list[CaseSpec]:
     """NIH cases at ``depths`` and RULER cases at ``seeds`` for every length; the real
-    set's questions (``real_dev``, ``real_report``, ``real``) once each."""
+    set's questions (``real_dev``, ``real_report``, ``real``) once each, or the first
+    ``per_doc`` of each document."""
     specs = []
     for task in tasks:
         if task in REAL:  # real documents have their own lengths: each question once
             questions = realqa.questions(REAL[task])
             sizes = {d.name: d.tokens for d in realqa.documents()}
-            specs += [CaseSpec(task, sizes[q.document], k) for k, q in enumerate(questions)]
+            seen: Counter[str] = Counter()
+            for k, q in enumerate(questions):
+                seen[q.document] += 1
+                if per_doc is None or seen[q.document] <= per_doc:
+                    specs.append(CaseSpec(task, sizes[q.document], k))
     for n in lengths:
         for task in tasks:
             if task in REAL:

@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from infiniretri_core import InfiniRetri
-from infiniretri_core.local_writer import WRITER_OPTIONS
+from infiniretri_core.engine import shared_writer
 
 
 @functools.lru_cache(maxsize=4)
@@ -22,12 +22,6 @@ def shared_engine(model: str | None = None, **options: Any) -> InfiniRetri:
     ``device`` / ``trust_remote_code``; they must be hashable.
     """
     return InfiniRetri.from_pretrained(model, **options)
-
-
-@functools.lru_cache(maxsize=4)
-def shared_writer(model: str) -> InfiniRetri:
-    """The writer engine for ``model`` (a name, folder or .gguf), loaded once per process."""
-    return InfiniRetri.from_pretrained(model, **WRITER_OPTIONS, writer=None)
 
 
 def tailored(engine: InfiniRetri, writer: str | None = None, **changes: Any) -> InfiniRetri:

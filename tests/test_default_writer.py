@@ -88,3 +88,14 @@ def test_the_default_writer_answers_a_needle_from_the_budget(
     read = sum(len(default_engine.tokenizer.encode(e.text)) for e in answer.writer_evidence)
     assert answer.writer_tokens > 0 and read <= DEFAULT_WRITER_BUDGET + len(answer.writer_evidence)
     assert any("Dolores Park" in e.text for e in answer.writer_evidence)
+
+
+def test_a_writer_an_adapter_names_is_the_default_writers_copy(
+    default_engine: InfiniRetri,
+) -> None:
+    """One copy of the 1.5B per process: the default engine's pending writer and an adapter
+    given ``writer="qwen2.5-coder-1.5b"`` (``tailored``) load the same engine (3 GB once)."""
+    from infiniretri_integrations._engine import tailored
+
+    named = tailored(default_engine, writer=DEFAULT_WRITER).options().writer
+    assert isinstance(named, InfiniRetri) and named is default_engine.writer

@@ -135,8 +135,7 @@ class InfiniRetri(Answering):
     def _pending_writer(cls, name: str, load: Mapping[str, Any]) -> PendingWriter:
         """The default writer, pending; loaded once per process for every engine that names
         it with the same settings (one copy of its weights)."""
-        key = tuple(sorted(load.items()))
-        return PendingWriter(name, load, lambda: _shared_writer(name, key))
+        return PendingWriter(name, load, lambda: shared_writer(name, **load))
 
     @classmethod
     def _portable_writer(cls, data: Mapping[str, Any]) -> InfiniRetri | PendingWriter | None:
@@ -256,6 +255,22 @@ def _writer_engine(name: str, load: Mapping[str, Any]) -> InfiniRetri:
     return InfiniRetri.from_pretrained(name, **load, **WRITER_OPTIONS, writer=None)
 
 
+def shared_writer(
+    name: str,
+    *,
+    dtype: str | torch.dtype = "auto",
+    device: str | torch.device | None = "auto",
+    trust_remote_code: bool = False,
+) -> InfiniRetri:
+    """The writer engine ``name`` loaded with these settings, one copy per process: the
+    default writer's first answer and a writer the adapters name (``writer="..."``) share
+    its weights (3 GB for the default) instead of loading them twice."""
+    return _shared_writer(name, dtype, device, trust_remote_code)
+
+
 @functools.lru_cache(maxsize=4)
-def _shared_writer(name: str, load: tuple[tuple[str, Any], ...]) -> InfiniRetri:
-    return _writer_engine(name, dict(load))
+def _shared_writer(
+    name: str, dtype: str | torch.dtype, device: str | torch.device | None, trust: bool
+) -> InfiniRetri:
+    """Keyed by every setting, given or defaulted, so equal loads always meet here."""
+    return _writer_engine(name, dict(dtype=dtype, device=device, trust_remote_code=trust))

@@ -105,9 +105,10 @@ class InfiniRetriConfig:
     (needs scores comparable across steps, as the query-focused heads' are)."""
     pool_tokens: int | None = None
     """Beyond the paper, with ``keep="best"``: the best-scored sentences that left the cache,
-    up to this many tokens, are remembered and join it at the end (never read again, so
-    reading costs what the cache alone costs), for the ``ranker`` to rank: what a larger
-    cache would have kept, at the smaller one's cost. ``None``: none remembered."""
+    up to this many tokens, are remembered and join it at the end (not read with later
+    chunks, so reading costs what the cache alone costs; a later pass reads them as it reads
+    all that no cache holds), for the ``ranker`` to rank: what a larger cache would have
+    kept, at the smaller one's cost. ``None``: none remembered."""
     max_cache_tokens: int | None = 2048
     """Upper bound of the sentence cache; lowest-scoring sentences leave first. ``None``
     keeps every sentence that holds a top-K token, as the authors do."""

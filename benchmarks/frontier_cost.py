@@ -4,6 +4,8 @@ per 1k document tokens on one NIH haystack (needle kept or not), against MiniLM 
 
     python benchmarks/frontier_cost.py --length 8k
     python benchmarks/frontier_cost.py --only paper,focused
+    python benchmarks/frontier_cost.py --only focused --add \
+        'wide={"scoring": "focused", "chunk_size": 2048, "ranker": "qwen2.5-coder-1.5b"}'
 
 Quality comes from the dev runs (``real_keep.py --dump`` + ``rerank_cache.py``); this gives
 the other axis of the frontier. The first call of each engine reads a short warm-up text.
@@ -49,8 +51,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--length", default="8k")
     ap.add_argument("--only", help="comma-separated candidate names")
+    ap.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        help='another candidate, NAME=JSON of reader options (with "model" and "ranker")',
+    )
     args = ap.parse_args(argv)
     names = args.only.split(",") if args.only else list(CANDIDATES)
+    for extra in args.add:
+        name, options = extra.split("=", 1)
+        given = json.loads(options)
+        CANDIDATES[name] = (given.pop("model", None), given, given.pop("ranker", None))
+        names.append(name)
     base = InfiniRetri.from_pretrained(writer=None)
     case = niah_case(base.tokenizer, parse_lengths(args.length)[0], 50)
     rows = []

@@ -8,6 +8,11 @@ document order, chosen by the engine's own writer policy (``writer.writer_senten
 answer scores 1 if it holds one of the expected answers.
 
     python benchmarks/real_answers.py /tmp/kept.jsonl /tmp/reranked.txt --budget 400
+
+Two layouts of the same evidence, for both systems alike (measured, not the engine's):
+``--window N`` gives each ranked sentence its N neighbours on either side, inside the same
+budget (a "sentence window"); ``--breaks`` puts a paragraph break between sentences that
+are not adjacent in the document.
 """
 
 from __future__ import annotations
@@ -15,17 +20,80 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from infiniretri_core import InfiniRetri
 from infiniretri_core.bench.peers import make
-from infiniretri_core.bench.peers.units import units
+from infiniretri_core.bench.peers.units import Units, units
 from infiniretri_core.bench.realqa import real_cases
 from infiniretri_core.local_writer import WRITER_OPTIONS
 from infiniretri_core.writer import writer_sentences
 
 DOC = "document"
 """The writer reads its sentences in document order (the engine's default)."""
+
+
+def windows(ranking: Sequence[int], lengths: np.ndarray, budget: int, width: int) -> list[int]:
+    """The best-ranked sentences, each with ``width`` neighbours either side, that fit
+    ``budget`` tokens, in document order (a window that does not fit is skipped)."""
+    chosen: set[int] = set()
+    total = 0
+    for i in ranking:
+        if i in chosen:
+            continue
+        span = [j for j in range(i - width, i + width + 1) if 0 <= j < len(lengths)]
+        new = [j for j in span if j not in chosen]
+        n = sum(int(lengths[j]) for j in new)
+        if total + n <= budget:
+            chosen.update(new)
+            total += n
+    return sorted(chosen)
+
+
+def layout(texts: Sequence[str], ids: Sequence[int], breaks: bool) -> str:
+    """The sentences ``ids`` as one text: a space between them, or with ``breaks`` a
+    paragraph break where the document skips."""
+    out: list[str] = []
+    for k, i in enumerate(ids):
+        if k:
+            out.append("\n\n" if breaks and i != ids[k - 1] + 1 else " ")
+        out.append(texts[i])
+    return "".join(out)
+
+
+def evidence(u: Units, ranking: Sequence[int], args: argparse.Namespace) -> list[int]:
+    """Positions of the document's sentences the writer reads, from a ranking of some of
+    them: the writer's own policy (``writer_sentences``), or ``--window``'s."""
+    if args.window:
+        return windows(ranking, u.tokens, args.budget, args.window)
+    items = np.asarray(sorted(ranking))
+    rank = np.empty(len(u.texts))
+    rank[list(ranking)] = -np.arange(len(ranking))  # best highest
+    picked = writer_sentences(u.tokens[items], rank[items], args.budget, args.order)
+    return [int(items[i]) for i in picked]
+
+
+def cache_evidence(
+    cache: dict[str, Any], order: Sequence[int], args: argparse.Namespace
+) -> tuple[list[str], list[int]]:
+    """The cache's own texts the writer reads, by the ranker's ``order`` (as the engine picks
+    them; a sentence that occurs twice in a document maps to one place there)."""
+    rank = np.empty(len(order))
+    rank[list(order)] = -np.arange(len(order))
+    return cache["texts"], writer_sentences(cache["tokens"], rank, args.budget, args.order)
+
+
+def rankings(
+    reader: InfiniRetri, rag: Any, case: Any, cache: dict[str, Any], order: Sequence[int]
+) -> tuple[Units, list[int], list[int]]:
+    """The document's units and both systems' rankings of them (ours: the ranker's order of
+    the cache, mapped onto the document's sentences)."""
+    u = units(reader, case.document)
+    index = {t: i for i, t in enumerate(u.texts)}
+    ours = [index[cache["texts"][i]] for i in order]
+    theirs = [int(i) for i in np.argsort(-rag.scores(u.texts, case.question), kind="stable")]
+    return u, ours, theirs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DOC,
         help="the writer's sentences in document order (the default) or by score, best last",
     )
+    ap.add_argument("--window", type=int, default=0, help="neighbours either side (0: none)")
+    ap.add_argument("--breaks", action="store_true", help="a paragraph break where text skips")
     ap.add_argument(
         "--writer",
         default="embedded",
@@ -53,25 +123,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         InfiniRetri.from_pretrained(chosen, writer=None, **WRITER_OPTIONS) if chosen else reader
     )
     rag = make("rag", reader)
-    cases = {c.name: c for c in real_cases("all")}  # type: ignore[arg-type]
+    cases = {c.name: c for c in real_cases("all")}
     with open(args.dump) as f:
         kept = {r["case"]: r for r in map(json.loads, f)}
     with open(args.reranked) as f:
         orders = {r["case"]: r.get("order", []) for r in map(json.loads, f) if "case" in r}
     totals = {"ours": 0.0, "rag": 0.0}
-    budget = args.budget
     for name, order in orders.items():
-        case, cache = cases[name], kept[name]
-        rank = np.empty(len(order))
-        rank[order] = -np.arange(len(order))  # the ranker's order as scores, best highest
-        picked = writer_sentences(cache["tokens"], rank, budget, args.order)
-        ours = [cache["texts"][i] for i in picked]
-        u = units(reader, case.document)
-        rag_scores = rag.scores(u.texts, case.question)
-        theirs = [u.texts[i] for i in writer_sentences(u.tokens, rag_scores, budget, args.order)]
+        case = cases[name]
+        u, ours, theirs = rankings(reader, rag, case, kept[name], order)
         row = {"case": name}
-        for system, texts in (("ours", ours), ("rag", theirs)):
-            answer = writer.write(" ".join(texts), case.question, args.max_new_tokens)
+        for system, ranking in (("ours", ours), ("rag", theirs)):
+            if system == "ours" and not args.window:
+                text = layout(*cache_evidence(kept[name], order, args), args.breaks)
+            else:
+                text = layout(u.texts, evidence(u, ranking, args), args.breaks)
+            answer = writer.write(text, case.question, args.max_new_tokens)
             row[system] = case.score(answer)
             row[f"{system} answer"] = answer
             totals[system] += row[system]

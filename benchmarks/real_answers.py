@@ -62,38 +62,35 @@ def layout(texts: Sequence[str], ids: Sequence[int], breaks: bool) -> str:
     return "".join(out)
 
 
-def evidence(u: Units, ranking: Sequence[int], args: argparse.Namespace) -> list[int]:
-    """Positions of the document's sentences the writer reads, from a ranking of some of
-    them: the writer's own policy (``writer_sentences``), or ``--window``'s."""
+def picks(
+    texts: Sequence[str],
+    lengths: np.ndarray,
+    scores: np.ndarray,
+    args: argparse.Namespace,
+) -> str:
+    """The text the writer reads from sentences scored ``scores`` (best highest): the
+    engine's writer policy (``writer_sentences``), or ``--window``'s."""
     if args.window:
-        return windows(ranking, u.tokens, args.budget, args.window)
-    items = np.asarray(sorted(ranking))
-    rank = np.empty(len(u.texts))
-    rank[list(ranking)] = -np.arange(len(ranking))  # best highest
-    picked = writer_sentences(u.tokens[items], rank[items], args.budget, args.order)
-    return [int(items[i]) for i in picked]
+        ranking = [int(i) for i in np.argsort(-scores, kind="stable")]
+        ids = windows(ranking, lengths, args.budget, args.window)
+    else:
+        ids = writer_sentences(lengths, scores, args.budget, args.order)
+    return layout(texts, ids, args.breaks)
 
 
-def cache_evidence(
-    cache: dict[str, Any], order: Sequence[int], args: argparse.Namespace
-) -> tuple[list[str], list[int]]:
-    """The cache's own texts the writer reads, by the ranker's ``order`` (as the engine picks
-    them; a sentence that occurs twice in a document maps to one place there)."""
+def ours_text(
+    u: Units, cache: dict[str, Any], order: Sequence[int], args: argparse.Namespace
+) -> str:
+    """The cascade's text: from the cache itself, or with ``--window`` from the document's
+    sentences around the cache's (mapped by text; a sentence that occurs twice maps to one
+    place)."""
+    if args.window:
+        index = {t: i for i, t in enumerate(u.texts)}
+        ranked = [index[cache["texts"][i]] for i in order]
+        return layout(u.texts, windows(ranked, u.tokens, args.budget, args.window), args.breaks)
     rank = np.empty(len(order))
-    rank[list(order)] = -np.arange(len(order))
-    return cache["texts"], writer_sentences(cache["tokens"], rank, args.budget, args.order)
-
-
-def rankings(
-    reader: InfiniRetri, rag: Any, case: Any, cache: dict[str, Any], order: Sequence[int]
-) -> tuple[Units, list[int], list[int]]:
-    """The document's units and both systems' rankings of them (ours: the ranker's order of
-    the cache, mapped onto the document's sentences)."""
-    u = units(reader, case.document)
-    index = {t: i for i, t in enumerate(u.texts)}
-    ours = [index[cache["texts"][i]] for i in order]
-    theirs = [int(i) for i in np.argsort(-rag.scores(u.texts, case.question), kind="stable")]
-    return u, ours, theirs
+    rank[list(order)] = -np.arange(len(order))  # the ranker's order as scores, best highest
+    return picks(cache["texts"], np.asarray(cache["tokens"]), rank, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,13 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     totals = {"ours": 0.0, "rag": 0.0}
     for name, order in orders.items():
         case = cases[name]
-        u, ours, theirs = rankings(reader, rag, case, kept[name], order)
+        u = units(reader, case.document)
+        theirs = picks(u.texts, u.tokens, rag.scores(u.texts, case.question), args)
         row = {"case": name}
-        for system, ranking in (("ours", ours), ("rag", theirs)):
-            if system == "ours" and not args.window:
-                text = layout(*cache_evidence(kept[name], order, args), args.breaks)
-            else:
-                text = layout(u.texts, evidence(u, ranking, args), args.breaks)
+        for system, text in (("ours", ours_text(u, kept[name], order, args)), ("rag", theirs)):
             answer = writer.write(text, case.question, args.max_new_tokens)
             row[system] = case.score(answer)
             row[f"{system} answer"] = answer

@@ -31,7 +31,11 @@ def main() -> int:
 
     t0 = time.perf_counter()
     engine = InfiniRetri.from_pretrained()
-    print(f"model loaded in {time.perf_counter() - t0:.1f}s, scoring layer {engine.layer}")
+    ranker = "none" if engine.ranker is None else engine.ranker.model.config.model_type
+    print(
+        f"models loaded in {time.perf_counter() - t0:.1f}s: {engine.config.scoring!r} read "
+        f"(layer {engine.layer}), ranker {ranker}"
+    )
     if args.file:
         document = Path(args.file).read_text(encoding="utf-8", errors="replace")
         question = args.question or "What is this text about?"

@@ -270,7 +270,15 @@ LAYERS = {
     "scoring": ["scoring"],
     "config": ["config"],
     "reading": ["reading", "calibration"],
-    "writer": ["writer", "answer_guard", "local_writer", "stream", "model_choice", "rerank"],
+    "writer": [
+        "writer",
+        "answer_guard",
+        "local_writer",
+        "stream",
+        "model_choice",
+        "rerank",
+        "cascade",
+    ],
     "engine": ["engine", "answering", "engine_options", "__init__"],
     "doors": ["cli", "batch", "bench"],
 }

@@ -53,8 +53,9 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--layer", help="scoring layer: an int, 'auto' or 'last'")
     sp.add_argument(
         "--scoring",
-        choices=["paper", "recommended", "focused"],
-        help="a preset of the options below (they override it); default: the engine's",
+        choices=["paper", "fast", "recommended", "focused"],
+        help="a preset of the options below (they override it); default: the engine's "
+        "('paper', which 'fast' also names; 'focused' brings the embedded reader a ranker)",
     )
     sp.add_argument("--chunk-size", type=int)
     sp.add_argument("--top-k", type=int)
@@ -110,8 +111,11 @@ def _other_models(sp: argparse.ArgumentParser) -> None:
     """The models beside the reader: the cascade's ranker and the writer."""
     sp.add_argument(
         "--ranker",
+        default="auto",
+        type=lambda v: None if v.lower() == "none" else v,
         help="beyond the paper: a second model (name, folder or .gguf) that ranks what the "
-        "read kept, all of it in one forward (a cascade)",
+        "read kept, all of it in one forward (a cascade); 'none': no ranker (default 'auto': "
+        "qwen2.5-coder-1.5b for the embedded reader under --scoring focused, else none)",
     )
     sp.add_argument(
         "--writer",

@@ -6,6 +6,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 from .errors import ConfigError
@@ -20,8 +21,8 @@ DEFAULT_PROMPT = (
 
 LayerSpec = int | Literal["auto", "last"]
 
-PRESETS: Mapping[str, Mapping[str, Any]] = {
-    "paper": {
+_PAPER: Mapping[str, Any] = MappingProxyType(
+    {
         "heads": None,
         "null_question": None,
         "link_head": None,
@@ -30,7 +31,12 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "writer_order": "document",
         "keep": "step",
         "pool_tokens": None,
-    },
+    }
+)
+
+PRESETS: Mapping[str, Mapping[str, Any]] = {
+    "paper": _PAPER,
+    "fast": _PAPER,
     "recommended": {
         "heads": None,
         "null_question": None,
@@ -67,7 +73,10 @@ questions' dev half it kept slightly fewer gold sentences than ``"paper"`` and r
 lower, and two passes cost twice the reading (``docs/benchmarks.md``, issue 20).
 ``"focused"``: the query-focused head chosen per model on real questions (``heads="auto"``),
 the cache kept by each sentence's best score, ~1,000 tokens of it; the read of the cascade
-(``ranker=``), whose ranker orders that cache (``docs/engine.md``). Every preset leaves
+(``ranker=``), whose ranker orders that cache (``docs/engine.md``; for the embedded reader
+``ranker="auto"`` brings it, ``cascade.py``). ``"fast"``: the paper's read under the name of
+what it is for, about a third of the cascade's cost, no ranker; a config with these values
+reports ``scoring == "paper"``. Every preset leaves
 ``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer."""
 
 DEFAULT_SCORING = "paper"
@@ -227,7 +236,7 @@ class InfiniRetriConfig:
 
     @classmethod
     def preset(cls, scoring: str, **changes: Any) -> InfiniRetriConfig:
-        """The ``scoring`` preset (``"paper"``, ``"recommended"``), ``changes`` over it."""
+        """The ``scoring`` preset (a name of :data:`PRESETS`), ``changes`` over it."""
         return cls().replace(scoring=scoring, **changes)
 
     @property

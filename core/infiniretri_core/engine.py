@@ -13,6 +13,7 @@ import torch
 from . import families, models, probe, scoring
 from .answering import Answering
 from .cancel import CancelToken, check, resolve
+from .cascade import choose_ranker
 from .config import InfiniRetriConfig
 from .document import DocumentInput, PreparedDocument, check_questions, prepare
 from .engine_options import EngineOptions
@@ -101,7 +102,7 @@ class InfiniRetri(Answering):
         device: str | torch.device | None = "auto",
         config: InfiniRetriConfig | None = None,
         scorer: Scorer | None = None,
-        ranker: str | InfiniRetri | None = None,
+        ranker: str | InfiniRetri | None = "auto",
         writer: str | InfiniRetri | None = "auto",
         **options: Any,
     ) -> InfiniRetri:
@@ -110,24 +111,28 @@ class InfiniRetri(Answering):
         ``device="auto"`` puts it on CUDA, else Apple MPS, else the CPU; ``dtype="auto"`` then
         picks the fastest faithful dtype there (see :func:`models.default_dtype`).
 
-        ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``.
-        ``ranker``: a model name or path loaded as the cascade's ranker (or an engine).
+        ``options`` are :class:`InfiniRetriConfig` fields, e.g. ``chunk_size=1024, top_k=300``,
+        or ``scoring=`` a preset.
+        ``ranker``: a model name or path loaded as the cascade's ranker (or an engine), one
+        copy per process. ``"auto"``: for the embedded reader with ``scoring="focused"``,
+        :data:`cascade.DEFAULT_RANKER` (the cascade); for any other read or reader, none.
         ``writer``: a model name or path loaded to write the answers (or an engine); the
-        ranker's model when it names the same one (loaded once). ``"auto"``: for the embedded
-        reader, :data:`local_writer.DEFAULT_WRITER`, loaded on the first answer, reading
-        ``answer_max_tokens=400`` unless set; for any other reader, the reader. ``None``: the
-        reader writes.
+        ranker when it names the same model. ``"auto"``: for the embedded reader,
+        :data:`local_writer.DEFAULT_WRITER` (the default ranker's model), loaded on the first
+        answer unless the ranker holds it, reading ``answer_max_tokens=400`` unless set; for
+        any other reader, the reader. ``None``: the reader writes.
         """
+        ranker = choose_ranker(model, ranker, config, options)
         config = (config or InfiniRetriConfig()).replace(**options)  # validate before loading
         load: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust_remote_code, device=device)
         ranker_name = ranker
         if isinstance(ranker, str):  # loaded as the reader is
-            ranker = cls.from_pretrained(ranker, **load, **RANKER_OPTIONS, writer=None)
+            ranker = shared_ranker(ranker, **load)
         pending = lambda name: cls._pending_writer(name, load)  # noqa: E731
         given = "answer_max_tokens" in options
         writer, config = choose_writer(model, writer, config, given, ranker_name, pending)
         if isinstance(writer, str):
-            writer = ranker if writer == ranker_name else _writer_engine(writer, load)
+            writer = ranker if writer == ranker_name else shared_writer(writer, **load)
         lm, tokenizer = models.load(model, **load)
         return cls(lm, tokenizer, config, scorer=scorer, ranker=ranker, writer=writer)
 
@@ -145,11 +150,11 @@ class InfiniRetri(Answering):
         return cls.from_portable(data) if data else None
 
     def __repr__(self) -> str:
-        name = families.model_name(self.model) or type(self.model).__name__
         cfg = self.config
+        ranker = "" if self.ranker is None else f"ranker={_name(self.ranker.model)!r}, "
         return (
-            f"InfiniRetri(model={name!r}, scoring={cfg.scoring!r}, layer={self.layer}, "
-            f"chunk_size={cfg.chunk_size}, top_k={cfg.top_k})"
+            f"InfiniRetri(model={_name(self.model)!r}, scoring={cfg.scoring!r}, {ranker}"
+            f"layer={self.layer}, chunk_size={cfg.chunk_size}, top_k={cfg.top_k})"
         )
 
     # -- reading ----------------------------------------------------------------------
@@ -249,10 +254,8 @@ class InfiniRetri(Answering):
         return replace(state.selection(self.layer), document=read, question=question)
 
 
-def _writer_engine(name: str, load: Mapping[str, Any]) -> InfiniRetri:
-    """A writer loaded as the reader is; a writer's own answers are never asked for, so it
-    gets no writer of its own."""
-    return InfiniRetri.from_pretrained(name, **load, **WRITER_OPTIONS, writer=None)
+def _name(model: Any) -> str:
+    return families.model_name(model) or type(model).__name__
 
 
 def shared_writer(
@@ -262,15 +265,42 @@ def shared_writer(
     device: str | torch.device | None = "auto",
     trust_remote_code: bool = False,
 ) -> InfiniRetri:
-    """The writer engine ``name`` loaded with these settings, one copy per process: the
-    default writer's first answer and a writer the adapters name (``writer="..."``) share
-    its weights (3 GB for the default) instead of loading them twice."""
-    return _shared_writer(name, dtype, device, trust_remote_code)
+    """The writer engine ``name`` loaded with these settings, one per process: the default
+    writer's first answer and a writer the adapters name (``writer="..."``) share it, and a
+    ranker of that name its weights (3 GB for the default), instead of loading them again.
+    A writer never reads, so nothing of it is calibrated; it gets no writer of its own."""
+    return _shared_engine(name, dtype, device, trust_remote_code, "writer")
+
+
+def shared_ranker(
+    name: str,
+    *,
+    dtype: str | torch.dtype = "auto",
+    device: str | torch.device | None = "auto",
+    trust_remote_code: bool = False,
+) -> InfiniRetri:
+    """The ranker engine ``name`` (:data:`rerank.RANKER_OPTIONS`), one per process, on the
+    weights a writer of that name shares: the default cascade's ranker also writes."""
+    return _shared_engine(name, dtype, device, trust_remote_code, "ranker")
+
+
+_ROLES: Mapping[str, Mapping[str, Any]] = {"writer": WRITER_OPTIONS, "ranker": RANKER_OPTIONS}
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_engine(
+    name: str, dtype: str | torch.dtype, device: str | torch.device | None, trust: bool, role: str
+) -> InfiniRetri:
+    """Keyed by every setting, given or defaulted, so equal loads always meet here."""
+    lm, tokenizer, lock = _shared_weights(name, dtype, device, trust)
+    config = InfiniRetriConfig().replace(**_ROLES[role])
+    return InfiniRetri.from_options(EngineOptions(lm, tokenizer, config, lock=lock))
 
 
 @functools.lru_cache(maxsize=4)
-def _shared_writer(
+def _shared_weights(
     name: str, dtype: str | torch.dtype, device: str | torch.device | None, trust: bool
-) -> InfiniRetri:
-    """Keyed by every setting, given or defaulted, so equal loads always meet here."""
-    return _writer_engine(name, dict(dtype=dtype, device=device, trust_remote_code=trust))
+) -> tuple[Any, Any, threading.RLock]:
+    """One model's weights and the lock every engine built on them shares."""
+    lm, tokenizer = models.load(name, dtype=dtype, device=device, trust_remote_code=trust)
+    return lm, tokenizer, threading.RLock()

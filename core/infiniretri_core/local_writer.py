@@ -8,7 +8,6 @@ stops at its end of turn, at a blank line if it is a base model, or where it sta
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from transformers import StoppingCriteriaList
 from . import families, models, packaged
 from .answer_guard import AnswerGuard, GuardedStreamer, StopRule
 from .config import InfiniRetriConfig
-from .errors import ModelError
 from .prompt import prompt_parts
 from .tokens import encode_one
 
@@ -100,17 +98,8 @@ def default_writer(model: object) -> str | None:
     reader writes, and a warning says how to install the default)."""
     if not models.is_embedded(model):
         return None
-    entry = packaged.lookup(DEFAULT_WRITER)
-    assert entry is not None
-    try:
-        packaged.parts(entry)
-    except ModelError as exc:
-        warnings.warn(
-            f"the default writer is not available ({exc}); the reader writes its own answers. "
-            "Pass writer=None to choose that and silence this warning.",
-            UserWarning,
-            stacklevel=3,
-        )
+    instead = "the reader writes its own answers"
+    if not packaged.installed(DEFAULT_WRITER, "writer", instead, "writer=None"):
         return None
     return DEFAULT_WRITER
 

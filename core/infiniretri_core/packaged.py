@@ -18,6 +18,7 @@ import importlib.util
 import os
 import re
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,24 @@ def lookup(model: str | os.PathLike[str]) -> PackagedGGUF | None:
     if not isinstance(model, str) or Path(model).exists():
         return None
     return PACKAGED.get(model.strip().lower())
+
+
+def installed(name: str, role: str, instead: str, choice: str) -> bool:
+    """Whether the packaged model ``name`` (a default ``role``) has its parts; if not, a
+    warning says why, what happens ``instead`` and which ``choice`` silences it."""
+    entry = lookup(name)
+    assert entry is not None, name
+    try:
+        parts(entry)
+    except ModelError as exc:
+        warnings.warn(
+            f"the default {role} is not available ({exc}); {instead}. "
+            f"Pass {choice} to choose that and silence this warning.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return False
+    return True
 
 
 def parts(entry: PackagedGGUF) -> list[Path]:

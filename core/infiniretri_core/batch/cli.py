@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, engine: Any, options: dict[str, Any]) -> int:
 
     records = load_records(args.input, args.questions, args.glob)
     options.pop("max_new_tokens", None)  # a batch setting, not an engine option here
-    if args.ranker:  # loaded by name in every worker, as the model and writer are
+    if args.ranker != "auto":  # loaded by name in every worker, as the model and writer are
         options["ranker"] = args.ranker
     if args.writer != "auto":
         options["writer"] = args.writer

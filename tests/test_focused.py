@@ -138,6 +138,29 @@ def test_keep_best_holds_a_sentence_that_once_ranked_high() -> None:
     assert bounded.tolist() == [0]
 
 
+def test_step_top_k_keeps_a_late_sentence_its_own_step_ranks_high() -> None:
+    """The 128k NIH miss in small: sentences 0 and 1 (4 tokens each) had best scores 9.0 and
+    8.0 in earlier steps; sentence 2, read now, scores 6.0, this step's best (the others 1.0
+    and 2.0 now). Room for 8 tokens by best scores holds 0 and 1 only; ``step_top_k=4`` also
+    keeps the sentence holding this step's top 4 tokens, scored by its best, 6.0."""
+    from infiniretri_core.reading.cache import keep
+
+    owner = torch.tensor([0] * 4 + [1] * 4 + [2] * 4)
+    scores = torch.tensor([1.0] * 4 + [2.0] * 4 + [6.0] * 4)
+    lengths = np.array([4, 4, 4])
+    earlier = np.array([9.0, 8.0, -np.inf])
+    best, _ = keep(scores, owner, lengths, 8, None, earlier)
+    assert best.tolist() == [0, 1]
+    both, peaks = keep(scores, owner, lengths, 8, None, earlier, 4)
+    assert both.tolist() == [0, 1, 2] and peaks.tolist() == [9.0, 8.0, 6.0]
+    # the cache bound still holds, the lowest best score leaving first
+    bounded, _ = keep(scores, owner, lengths, 8, 8, earlier, 4)
+    assert bounded.tolist() == [0, 1]
+    with pytest.raises(ConfigError, match="keep='best'"):
+        InfiniRetriConfig(step_top_k=100)
+    assert InfiniRetriConfig(keep="best", step_top_k=100).scoring == "custom"
+
+
 def test_the_pool_remembers_the_best_of_what_left_the_cache() -> None:
     """Sentence ids 10..13 of 4, 4, 8 and 4 tokens; room for 8 tokens. The pool held 10
     (best 9.0) and 11 (best 1.0); the step left out 11 (now 6.0), 12 (7.0) and 13 (2.0) and

@@ -99,6 +99,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         "highest (default 'step': this step's top tokens, the paper's)",
     )
     sp.add_argument(
+        "--step-top-k",
+        type=int,
+        help="beyond the paper, with --keep best: also keep the sentences holding this "
+        "step's own top-K tokens",
+    )
+    sp.add_argument(
         "--pool-tokens",
         type=int,
         help="beyond the paper, with --keep best: remember this many tokens of the best "
@@ -147,6 +153,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "passes",
         "keep",
         "pool_tokens",
+        "step_top_k",
         "scoring",
     ):
         if getattr(args, name) is not None:

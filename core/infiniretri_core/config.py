@@ -31,6 +31,7 @@ _PAPER: Mapping[str, Any] = MappingProxyType(
         "writer_order": "document",
         "keep": "step",
         "pool_tokens": None,
+        "step_top_k": None,
     }
 )
 
@@ -46,6 +47,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "writer_order": "score",
         "keep": "step",
         "pool_tokens": None,
+        "step_top_k": None,
     },
     "focused": {
         "heads": "auto",
@@ -57,6 +59,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "keep": "best",
         "top_k": 1000,
         "pool_tokens": None,
+        "step_top_k": None,
     },
 }
 """``scoring=`` presets: the options each sets (an option given with it overrides it).
@@ -77,7 +80,8 @@ the cache kept by each sentence's best score, ~1,000 tokens of it; the read of t
 ``ranker="auto"`` brings it, ``cascade.py``). ``"fast"``: the paper's read under the name of
 what it is for, about a third of the cascade's cost, no ranker; a config with these values
 reports ``scoring == "paper"``. Every preset leaves
-``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer."""
+``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer; and
+``step_top_k`` off (measured, not adopted yet: ``docs/benchmarks.md``)."""
 
 DEFAULT_SCORING = "paper"
 """The preset whose values the fields below default to (checked by a test)."""
@@ -118,6 +122,11 @@ class InfiniRetriConfig:
     chunks, so reading costs what the cache alone costs; a later pass reads them as it reads
     all that no cache holds), for the ``ranker`` to rank: what a larger cache would have
     kept, at the smaller one's cost. ``None``: none remembered."""
+    step_top_k: int | None = None
+    """Beyond the paper, with ``keep="best"``: also keep the sentences holding this step's own
+    top ``step_top_k`` tokens (the paper's rule on this step's scores alone). A sentence read
+    late has had one score against the best of many steps; this keeps it while its own step
+    ranks it high (a needle in the last chunk of 128k tokens). ``None``: best scores alone."""
     max_cache_tokens: int | None = 2048
     """Upper bound of the sentence cache; lowest-scoring sentences leave first. ``None``
     keeps every sentence that holds a top-K token, as the authors do."""
@@ -220,6 +229,10 @@ class InfiniRetriConfig:
         _check_number("match_weight", self.match_weight, lambda v: 0 <= v < math.inf, ">= 0")
         if self.keep not in ("step", "best"):
             raise ConfigError(f"keep must be 'step' or 'best', got {self.keep!r}")
+        if self.step_top_k is not None:
+            _check_int("step_top_k", self.step_top_k, 1)
+            if self.keep != "best":
+                raise ConfigError("step_top_k needs keep='best': keep='step' is that rule alone")
         if self.pool_tokens is not None:
             _check_int("pool_tokens", self.pool_tokens, 1)
             if self.keep != "best":

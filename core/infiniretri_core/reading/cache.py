@@ -39,6 +39,7 @@ def keep(
     top_k: int,
     max_tokens: int | None,
     best: np.ndarray | None = None,
+    step_top_k: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the sentences holding a top-K token (best first out when over
     ``max_tokens``), in context order, and their peak token scores.
@@ -46,18 +47,26 @@ def keep(
     With ``best`` (each sentence's best peak in earlier steps, ``-inf`` if none), sentences
     are ranked by the higher of that and this step's peak, the best of them kept until they
     hold ``top_k`` tokens (a sentence that once ranked high stays until better ones fill the
-    cache), and that rank is their score."""
+    cache), and that rank is their score; with ``step_top_k`` too, the sentences holding this
+    step's own top ``step_top_k`` tokens join them."""
     peaks = sentence_peaks(scores, token_owner, len(lengths)).cpu().numpy()
     if best is None:
-        hit = np.unique(token_owner[top_tokens(scores, top_k)].cpu().numpy())
+        hit = _holding_top(scores, token_owner, top_k)
         hit = best_within(hit, lengths, peaks, max_tokens)
         return hit, peaks[hit]
     rank = best_ranks(peaks, best)
     order = np.argsort(-rank, kind="stable")
     held = np.cumsum(lengths[order])
     hit = np.sort(order[: int(np.searchsorted(held, top_k)) + 1])
+    if step_top_k is not None:
+        hit = np.union1d(hit, _holding_top(scores, token_owner, step_top_k))
     hit = best_within(hit, lengths, rank, max_tokens)
     return hit, rank[hit]
+
+
+def _holding_top(scores: torch.Tensor, token_owner: torch.Tensor, k: int) -> np.ndarray:
+    """The sentences holding one of the ``k`` highest token scores (the paper's rule)."""
+    return np.unique(token_owner[top_tokens(scores, k)].cpu().numpy())
 
 
 def best_ranks(peaks: np.ndarray, best: np.ndarray) -> np.ndarray:

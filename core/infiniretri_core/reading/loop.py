@@ -57,13 +57,17 @@ class ReadSettings:
     best score so far (:func:`cache.keep`)."""
     pool_tokens: int | None = None
     """``keep="best"``: the best of what left the cache, remembered (:func:`cache.pooled`)."""
+    step_top_k: int | None = None
+    """``keep="best"``: this step's own top tokens' sentences kept too (:func:`cache.keep`)."""
 
     @classmethod
     def from_config(cls, config: InfiniRetriConfig) -> ReadSettings:
         """The settings ``config`` gives the read loop (for a reader built beside an engine's,
         e.g. to observe its steps)."""
         c = config
-        return cls(c.chunk_size, c.top_k, c.max_cache_tokens, c.passes, c.keep, c.pool_tokens)
+        return cls(
+            c.chunk_size, c.top_k, c.max_cache_tokens, c.passes, c.keep, c.pool_tokens, c.step_top_k
+        )
 
 
 @dataclass
@@ -241,7 +245,9 @@ class Reader:
         best = None
         if s.keep == "best":
             best = np.array([q.best.get(i, -np.inf) for i in view], dtype=np.float32)
-        hit, peaks = keep(scores, token_owner, view_lengths, s.top_k, s.max_cache_tokens, best)
+        hit, peaks = keep(
+            scores, token_owner, view_lengths, s.top_k, s.max_cache_tokens, best, s.step_top_k
+        )
         q.cache = [view[i] for i in hit]
         q.peaks = peaks
         if best is not None:

@@ -114,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--options", default="{}", help="engine options as JSON")
     ap.add_argument("--evictions", action="store_true")
     args = ap.parse_args(argv)
-    engine = InfiniRetri.from_pretrained(args.model, **{"writer": None, **json.loads(args.options)})
+    options = {"writer": None, "ranker": None, **json.loads(args.options)}  # the read alone
+    engine = InfiniRetri.from_pretrained(args.model, **options)
     cases = real_cases(args.cases.removeprefix("real_"))  # type: ignore[arg-type]
     if args.names:
         cases = [c for c in cases if c.name in args.names.split(",")]

@@ -128,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--names", help="only these cases, e.g. pg-a-04,pg-a-05")
     args = ap.parse_args(argv)
-    engine = InfiniRetri.from_pretrained(None, **{"writer": None, **json.loads(args.options)})
+    options = {"writer": None, "ranker": None, **json.loads(args.options)}  # the read alone
+    engine = InfiniRetri.from_pretrained(None, **options)
     cases: list[Case] = []
     for name in args.cases.split(","):
         if name.startswith("real_"):

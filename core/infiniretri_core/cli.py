@@ -92,6 +92,12 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--passes", type=int, help="beyond the paper: read the document this many times (1)"
     )
+    _keeping(sp)
+    _other_models(sp)
+
+
+def _keeping(sp: argparse.ArgumentParser) -> None:
+    """What the cache keeps beyond the paper's rule."""
     sp.add_argument(
         "--keep",
         choices=["step", "best"],
@@ -110,7 +116,6 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         help="beyond the paper, with --keep best: remember this many tokens of the best "
         "sentences that left the cache, for the ranker (not read again)",
     )
-    _other_models(sp)
 
 
 def _other_models(sp: argparse.ArgumentParser) -> None:

@@ -75,7 +75,7 @@ def test_each_preset_sets_how_the_cache_keeps_so_switching_back_restores_the_pap
     focused = InfiniRetriConfig.preset("focused")
     assert (focused.heads, focused.null_question) == ("auto", "N/A")
     assert (focused.keep, focused.top_k, focused.scoring) == ("best", 1000, "focused")
-    assert focused.pool_tokens is None
+    assert (focused.pool_tokens, focused.step_top_k) == (None, 300)
     pooled = InfiniRetriConfig.preset("focused", pool_tokens=1000)
     assert pooled.pool_tokens == 1000 and pooled.scoring == "custom"
     assert pooled.replace(scoring="paper").pool_tokens is None  # every preset sets it
@@ -83,4 +83,5 @@ def test_each_preset_sets_how_the_cache_keeps_so_switching_back_restores_the_pap
         pooled.replace(keep="step")  # the paper's rule has no best scores to pool by
     back = focused.replace(scoring="paper")
     assert (back.heads, back.null_question, back.keep) == (None, None, "step")
+    assert back.step_top_k is None
     assert back == InfiniRetriConfig(top_k=1000)  # the cache's size is the user's to set

@@ -59,7 +59,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "keep": "best",
         "top_k": 1000,
         "pool_tokens": None,
-        "step_top_k": None,
+        "step_top_k": 300,
     },
 }
 """``scoring=`` presets: the options each sets (an option given with it overrides it).
@@ -80,8 +80,10 @@ the cache kept by each sentence's best score, ~1,000 tokens of it; the read of t
 ``ranker="auto"`` brings it, ``cascade.py``). ``"fast"``: the paper's read under the name of
 what it is for, about a third of the cascade's cost, no ranker; a config with these values
 reports ``scoring == "paper"``. Every preset leaves
-``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer; and
-``step_top_k`` off (measured, not adopted yet: ``docs/benchmarks.md``)."""
+``pool_tokens`` off: on dev it kept more gold but the answers from it were fewer.
+``"focused"`` alone sets ``step_top_k=300`` (the paper's K): a sentence read in a late step
+gets one draw against the best of many older ones, and lost NIH's needle at 128k, depth 100
+without it (``docs/benchmarks.md``)."""
 
 DEFAULT_SCORING = "paper"
 """The preset whose values the fields below default to (checked by a test)."""

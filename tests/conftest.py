@@ -17,9 +17,10 @@ from infiniretri_integrations._engine import shared_engine
 
 @pytest.fixture(scope="session")
 def engine() -> InfiniRetri:
-    """The embedded model writing its own answers (``writer=None``): fast, and the answers the
-    tests pin. ``default_engine`` is what users get."""
-    return shared_engine(writer=None)
+    """The embedded model reading as the paper does (``scoring="fast"``, named so that it does
+    not follow the default read) and writing its own answers (``writer=None``): fast, and the
+    reads and answers the tests pin. ``default_engine`` is what users get."""
+    return shared_engine(writer=None, scoring="fast")
 
 
 @pytest.fixture(scope="session")

@@ -265,7 +265,8 @@ def test_ray_local_equals_in_process(
     finally:
         torch.set_num_threads(threads)
     args = ["batch", str(src), "--out", str(tmp_path / "ray.jsonl"), "--ray", "--workers", "2"]
-    rc = main([*args, "--max-new-tokens", "20", "--no-progress", "--writer", "none"])
+    fast = ["--scoring", "fast", "--writer", "none"]  # the session engine's read
+    rc = main([*args, "--max-new-tokens", "20", "--no-progress", *fast])
     assert rc == 1  # the job finished; some lines are errors
 
     def strip(path: Path) -> dict[tuple[Any, str], dict[str, Any]]:
@@ -287,7 +288,7 @@ class _DiesOnce:
         self.marker = marker
 
     def __call__(self) -> Any:
-        engine = EngineSpec(options={"writer": None})()
+        engine = EngineSpec(options={"writer": None, "scoring": "fast"})()
         marker = self.marker
 
         class Engine:

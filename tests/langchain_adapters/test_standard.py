@@ -36,7 +36,7 @@ class TestSelfAttentionRetrieverStandard(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor_params(self) -> dict[str, Any]:
-        return {"engine": shared_engine(writer=None), "documents": FACTS}
+        return {"engine": shared_engine(writer=None, scoring="fast"), "documents": FACTS}
 
     @property
     def retriever_query_example(self) -> str:
@@ -53,7 +53,7 @@ class TestInfiniRetriToolUnit(ToolsUnitTests):
 
     @property
     def tool_constructor_params(self) -> dict[str, Any]:
-        return {"engine": shared_engine(writer=None)}
+        return {"engine": shared_engine(writer=None, scoring="fast")}
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -67,7 +67,7 @@ class TestInfiniRetriToolIntegration(ToolsIntegrationTests):
 
     @property
     def tool_constructor_params(self) -> dict[str, Any]:
-        return {"engine": shared_engine(writer=None), "max_new_tokens": 24}
+        return {"engine": shared_engine(writer=None, scoring="fast"), "max_new_tokens": 24}
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:

@@ -8,6 +8,10 @@ same cases, so the recall columns compare directly (seconds are ours' reading on
 
     python benchmarks/ruler_recall.py --seeds 0-9 --systems ours --out results/recall
     python benchmarks/ruler_recall.py --seeds 0-9 --match-weight 2 --out results/recall-match
+    python benchmarks/ruler_recall.py --tasks multi_query_dense --seeds 0-2 --systems ours \
+        --options '{"scoring": "focused", "ranker": "auto"}' --out results/recall-cascade
+
+With a ranker (``--options``), ours' ranking is the ranker's order of the read's cache.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ BUDGETS = (64, 128, 256, 512)
 TASKS = "multi_key,multi_query,multi_key_dense,multi_key_uuid_dense,multi_query_dense"
 
 
-def _seeds(text: str) -> list[int]:
+def parse_seeds(text: str) -> list[int]:
     if "-" in text:
         a, b = text.split("-")
         return list(range(int(a), int(b) + 1))
@@ -90,10 +94,14 @@ def main() -> None:
     ap.add_argument("--length", type=int, default=8000)
     ap.add_argument("--systems", default="ours,bm25,rag")
     ap.add_argument("--match-weight", type=float, default=0.0)
+    ap.add_argument(
+        "--options", default="{}", help="engine options as JSON (no ranker unless named)"
+    )
     ap.add_argument("--out", default="results/ruler-recall")
     args = ap.parse_args()
     systems = args.systems.split(",")
-    engine = InfiniRetri.from_pretrained(match_weight=args.match_weight, writer=None)
+    options = {"match_weight": args.match_weight, "ranker": None, **json.loads(args.options)}
+    engine = InfiniRetri.from_pretrained(writer=None, **options)
     peers: dict[str, Any] = {}
     if "bm25" in systems:
         from infiniretri_core.bench.peers.bm25 import BM25
@@ -105,7 +113,7 @@ def main() -> None:
         peers["rag"] = EmbeddingRAG(engine)
     rows = []
     for task in args.tasks.split(","):
-        for seed in _seeds(args.seeds):
+        for seed in parse_seeds(args.seeds):
             rows.append(run_case(engine, peers, task, args.length, seed))
             print(
                 json.dumps(
@@ -119,6 +127,7 @@ def main() -> None:
     config = {
         "length": args.length,
         "match_weight": args.match_weight,
+        "options": options,
         "layer": engine.layer,
         "dtype": str(engine.model.dtype),
     }

@@ -64,10 +64,7 @@ class ReadSettings:
     def from_config(cls, config: InfiniRetriConfig) -> ReadSettings:
         """The settings ``config`` gives the read loop (for a reader built beside an engine's,
         e.g. to observe its steps)."""
-        c = config
-        return cls(
-            c.chunk_size, c.top_k, c.max_cache_tokens, c.passes, c.keep, c.pool_tokens, c.step_top_k
-        )
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
 
 
 @dataclass
